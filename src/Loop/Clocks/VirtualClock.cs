@@ -1,0 +1,202 @@
+namespace Structured;
+
+/// <summary>
+/// A <see cref="TimeProvider"/> whose time moves only when told (Trio's <c>trio.testing.MockClock</c>):
+/// by <see cref="Advance"/>, by <see cref="Rate"/>, or by the loop jumping to the next timer once every
+/// task has been blocked for <see cref="AutojumpThreshold"/>.
+/// </summary>
+/// <remarks>
+/// <para>Because it is a <see cref="TimeProvider"/>, <c>Task.Delay(t, clock)</c>, <c>PeriodicTimer</c> and
+/// <c>new CancellationTokenSource(t, clock)</c> run on its time; their timers count for autojump like the
+/// loop's own sleeps. Their callbacks run synchronously on the thread that moves the time.</para>
+/// <para>Thread-safe: any thread may read or advance it.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// var clock = new VirtualClock { AutojumpThreshold = TimeSpan.Zero };
+/// Loop.Run(async () => await Time.SleepAsync(TimeSpan.FromHours(1)), new LoopOptions { Clock = clock });
+/// // returns at once; an hour passed on the clock
+/// </code>
+/// </example>
+public sealed class VirtualClock : TimeProvider
+{
+    static readonly DateTimeOffset s_epoch = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    readonly Lock _gate = new();
+    readonly TimerHeap _timers = new();
+    readonly List<Loop> _loops = [];
+    long _baseTicks;
+    long _baseRealTimestamp;
+    double _rate;
+    TimeSpan _autojumpThreshold = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// How long every task must have been blocked, in real time, before a loop on this clock jumps the
+    /// time to the next timer. <see cref="TimeSpan.Zero"/> jumps at once.
+    /// </summary>
+    /// <value>The default is <see cref="Timeout.InfiniteTimeSpan"/>: the clock never jumps by itself.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative and not <see cref="Timeout.InfiniteTimeSpan"/>.</exception>
+    public TimeSpan AutojumpThreshold
+    {
+        get => _autojumpThreshold;
+        set
+        {
+            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "VirtualClock.AutojumpThreshold must be zero or more, or Timeout.InfiniteTimeSpan to never jump.");
+            _autojumpThreshold = value;
+            WakeLoops();
+        }
+    }
+
+    /// <summary>How many virtual seconds pass per real second on their own.</summary>
+    /// <value>The default is 0: time moves only through <see cref="Advance"/> and autojump.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, infinite or NaN.</exception>
+    public double Rate
+    {
+        get => _rate;
+        set
+        {
+            if (!(value >= 0) || double.IsInfinity(value))
+                throw new ArgumentOutOfRangeException(nameof(value), value, "VirtualClock.Rate must be a finite number of zero or more.");
+            lock (_gate)
+            {
+                _baseTicks = NowTicksLocked();
+                _baseRealTimestamp = TimeProvider.System.GetTimestamp();
+                _rate = value;
+            }
+            WakeLoops();
+        }
+    }
+
+    /// <summary>The time on this clock, counted from its creation.</summary>
+    public TimeSpan Now => new(NowTicks);
+
+    /// <summary>Moves the time forward by <paramref name="duration"/>, firing the clock's timers that become due.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative: time never goes back.</exception>
+    public void Advance(TimeSpan duration)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
+        long target;
+        lock (_gate)
+            target = NowTicksLocked() + duration.Ticks;
+        AdvanceTo(target);
+    }
+
+    /// <inheritdoc/>
+    public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+    /// <inheritdoc/>
+    public override long GetTimestamp() => NowTicks;
+
+    /// <inheritdoc/>
+    public override DateTimeOffset GetUtcNow() => s_epoch + Now;
+
+    /// <inheritdoc/>
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        var timer = new VirtualClockTimer(this, callback, state);
+        timer.Change(dueTime, period);
+        return timer;
+    }
+
+    internal long NowTicks
+    {
+        get
+        {
+            lock (_gate)
+                return NowTicksLocked();
+        }
+    }
+
+    /// <summary>When the clock's earliest timer is due, or null when it has none.</summary>
+    internal long? NextTimerDueTicks
+    {
+        get
+        {
+            lock (_gate)
+                return _timers.NextDueTicks;
+        }
+    }
+
+    internal int TimersPending
+    {
+        get
+        {
+            lock (_gate)
+                return _timers.Count;
+        }
+    }
+
+    internal bool AutojumpEnabled => _autojumpThreshold != Timeout.InfiniteTimeSpan;
+
+    /// <summary>Moves the time to <paramref name="targetTicks"/> (never back), firing due timers in order on this thread.</summary>
+    internal void AdvanceTo(long targetTicks)
+    {
+        while (true)
+        {
+            VirtualClockTimer? due;
+            lock (_gate)
+            {
+                due = (VirtualClockTimer?)_timers.PopDue(targetTicks);
+                long now = NowTicksLocked();
+                long to = due?.DueTicks ?? targetTicks;
+                if (to > now)
+                {
+                    _baseTicks = to;
+                    _baseRealTimestamp = TimeProvider.System.GetTimestamp();
+                }
+            }
+            if (due is null)
+                break;
+            ((ILoopTimer)due).Fire();
+        }
+        WakeLoops();
+    }
+
+    internal void Arm(VirtualClockTimer timer, long dueTicks)
+    {
+        lock (_gate)
+            _timers.Add(timer, dueTicks);
+        WakeLoops();
+    }
+
+    internal void Disarm(VirtualClockTimer timer)
+    {
+        lock (_gate)
+            _timers.Remove(timer);
+    }
+
+    internal void Attach(Loop loop)
+    {
+        lock (_gate)
+            _loops.Add(loop);
+    }
+
+    internal void Detach(Loop loop)
+    {
+        lock (_gate)
+            _loops.Remove(loop);
+    }
+
+    long NowTicksLocked()
+    {
+        if (_rate == 0)
+            return _baseTicks;
+        var real = TimeProvider.System.GetElapsedTime(_baseRealTimestamp);
+        return _baseTicks + (long)(real.Ticks * _rate);
+    }
+
+    void WakeLoops()
+    {
+        Loop[] loops;
+        lock (_gate)
+        {
+            if (_loops.Count == 0)
+                return;
+            loops = [.. _loops];
+        }
+        foreach (var loop in loops)
+            loop.WakeFromOtherThread();
+    }
+}

@@ -1,0 +1,68 @@
+using System.Diagnostics;
+
+namespace Structured;
+
+/// <summary>
+/// The loop's ready queue: a growable ring buffer of <see cref="WorkItem"/>s. Touched by the loop thread only
+/// (other threads go through the inbox), so it needs no lock.
+/// </summary>
+internal sealed class ReadyQueue
+{
+    WorkItem[] _items = new WorkItem[64];
+    int _head, _count;
+
+    internal int Count => _count;
+
+    internal void Enqueue(in WorkItem item)
+    {
+        if (_count == _items.Length)
+            Grow();
+        _items[(_head + _count) & (_items.Length - 1)] = item;
+        _count++;
+    }
+
+    internal WorkItem Dequeue()
+    {
+        Debug.Assert(_count > 0);
+        ref var slot = ref _items[_head];
+        var item = slot;
+        slot = default;
+        _head = (_head + 1) & (_items.Length - 1);
+        _count--;
+        return item;
+    }
+
+    /// <summary>The item at <paramref name="index"/> from the front, with the order of the others kept.</summary>
+    internal WorkItem RemoveAt(int index)
+    {
+        Debug.Assert(index >= 0 && index < _count);
+        if (index == 0)
+            return Dequeue();
+        int mask = _items.Length - 1;
+        var item = _items[(_head + index) & mask];
+        for (int i = index; i > 0; i--)
+            _items[(_head + i) & mask] = _items[(_head + i - 1) & mask];
+        _items[_head] = default;
+        _head = (_head + 1) & mask;
+        _count--;
+        return item;
+    }
+
+    internal TaskInfo? PeekTask(int index) => _items[(_head + index) & (_items.Length - 1)].Task;
+
+    internal void Clear()
+    {
+        Array.Clear(_items);
+        _head = 0;
+        _count = 0;
+    }
+
+    void Grow()
+    {
+        var bigger = new WorkItem[_items.Length * 2];
+        for (int i = 0; i < _count; i++)
+            bigger[i] = _items[(_head + i) & (_items.Length - 1)];
+        _items = bigger;
+        _head = 0;
+    }
+}

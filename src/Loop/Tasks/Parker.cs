@@ -1,0 +1,177 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Threading.Tasks.Sources;
+
+namespace Structured;
+
+/// <summary>
+/// The one place a task blocks (Trio's <c>wait_task_rescheduled</c> / <c>reschedule</c>): a reusable
+/// <see cref="IValueTaskSource"/> that a task awaits while parked, and that exactly one waker completes.
+/// </summary>
+/// <remarks>
+/// <para>Each task owns one parker and reuses it for every blocking operation, so blocking allocates
+/// nothing. A task that awaits two operations at once (not structured, but legal) rents a fresh one.</para>
+/// <para>Thread-safety: <see cref="TryWake"/> may race from any thread (a hand-off, a cancellation, a
+/// timer); the compare-and-swap on <c>_state</c> lets exactly one of them win. The continuation goes to
+/// the task's own scheduler: the loop's ready queue for a loop task, the thread pool otherwise.</para>
+/// </remarks>
+internal sealed class Parker : IValueTaskSource, ILoopTimer
+{
+    const int Idle = 0, Parked = 1, Woken = 2;
+
+    static readonly Action<object?> s_completed = static _ => { };
+
+    internal readonly TaskInfo Task;
+    short _version;
+    int _state;
+    bool _wakeWhenAwaited;
+    Exception? _error;
+    Action<object?>? _continuation;
+    object? _continuationState;
+    ExecutionContext? _executionContext;
+
+    /// <summary>What the task waits on, while parked; read by the task-tree dump.</summary>
+    internal IParkWaiter? Waiter;
+
+    /// <summary>The cancel scope the parked task is registered with, if any.</summary>
+    internal IParkRegistration? Registration;
+
+    /// <summary>Free for the primitive that parked, such as the item a channel hands over.</summary>
+    internal object? Payload;
+
+    /// <summary>Intrusive links in the wait queue of the primitive the task waits on (O(1) removal).</summary>
+    internal Parker? Next, Previous;
+
+    /// <summary>The wait queue the parker is in, or null: guards against unlinking from a queue it already left.</summary>
+    internal object? Queue;
+
+    /// <summary>Intrusive links in the parked list of the task's innermost cancel scope (O(1) removal).</summary>
+    internal Parker? ScopeNext, ScopePrevious;
+
+    /// <summary>An explicit CancellationToken's registration for this wait, undone when the task resumes.</summary>
+    internal CancellationTokenRegistration TokenRegistration;
+
+    TimerSlot _timerSlot;
+
+    internal Parker(TaskInfo task) => Task = task;
+
+    /// <summary>A parked sleeper is its own timer: when it is due, it wakes.</summary>
+    ref TimerSlot ILoopTimer.Slot => ref _timerSlot;
+
+    void ILoopTimer.Fire() => TryWake();
+
+    internal bool IsIdle => Volatile.Read(ref _state) == Idle;
+
+    internal bool IsParked => Volatile.Read(ref _state) == Parked;
+
+    /// <summary>Parks the task: the returned ValueTask completes when someone calls <see cref="TryWake"/>.</summary>
+    internal ValueTask Park(IParkWaiter? waiter)
+    {
+        Debug.Assert(_state == Idle, "a parker is parked by one operation at a time");
+        Waiter = waiter;
+        Task.OnParked();
+        Volatile.Write(ref _state, Parked);
+        return new ValueTask(this, _version);
+    }
+
+    /// <summary>
+    /// Parks and wakes at once, once the continuation is known: a pure schedule point (Trio's
+    /// <c>cancel_shielded_checkpoint</c>). The task goes to the back of the ready queue.
+    /// </summary>
+    internal ValueTask Yield()
+    {
+        Debug.Assert(_state == Idle, "a parker is parked by one operation at a time");
+        _wakeWhenAwaited = true;
+        Volatile.Write(ref _state, Parked);
+        return new ValueTask(this, _version);
+    }
+
+    /// <summary>Wakes the task with success (<paramref name="error"/> null) or with an error. False when another waker won.</summary>
+    internal bool TryWake(Exception? error = null)
+    {
+        if (Interlocked.CompareExchange(ref _state, Woken, Parked) != Parked)
+            return false;
+        _error = error;
+        var continuation = Interlocked.Exchange(ref _continuation, s_completed);
+        if (continuation is not null)
+            Task.ScheduleContinuation(continuation, _continuationState, _executionContext);
+        return true;
+    }
+
+    /// <summary>Identifies the current park: a late waker compares it to avoid waking a later operation.</summary>
+    internal short Version => _version;
+
+    /// <summary>Like <see cref="TryAbort(Exception)"/>, but only if the task is still in the park numbered <paramref name="version"/>.</summary>
+    internal bool TryAbort(short version, Exception error) => version == _version && TryAbort(error);
+
+    /// <summary>Wakes the task with <paramref name="error"/> and tells its wait queue to drop it (a cancellation or a timeout).</summary>
+    internal bool TryAbort(Exception error)
+    {
+        var waiter = Waiter;
+        if (!TryWake(error))
+            return false;
+        waiter?.Abort(this);
+        return true;
+    }
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token)
+    {
+        ValidateToken(token);
+        if (Volatile.Read(ref _state) != Woken)
+            return ValueTaskSourceStatus.Pending;
+        return _error switch
+        {
+            null => ValueTaskSourceStatus.Succeeded,
+            OperationCanceledException => ValueTaskSourceStatus.Canceled,
+            _ => ValueTaskSourceStatus.Faulted,
+        };
+    }
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        ValidateToken(token);
+        // Loop tasks always resume on their loop (their own SynchronizationContext); the flag only matters
+        // for the execution context, which async methods restore themselves (they pass no flag).
+        if ((flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
+            _executionContext = ExecutionContext.Capture();
+        _continuationState = state;
+        if (Interlocked.CompareExchange(ref _continuation, continuation, null) is not null)
+        {
+            // Woken between the awaiter's IsCompleted check and this call.
+            Task.ScheduleContinuation(continuation, state, _executionContext);
+            return;
+        }
+        if (_wakeWhenAwaited)
+        {
+            _wakeWhenAwaited = false;
+            TryWake();
+        }
+    }
+
+    void IValueTaskSource.GetResult(short token)
+    {
+        ValidateToken(token);
+        var error = _error;
+        var registration = Registration;
+        Registration = null;
+        registration?.Unregister(this);
+        TokenRegistration.Unregister();
+        TokenRegistration = default;
+        Waiter = null;
+        Payload = null;
+        _error = null;
+        _continuation = null;
+        _continuationState = null;
+        _executionContext = null;
+        _version++;
+        Volatile.Write(ref _state, Idle);
+        if (error is not null)
+            ExceptionDispatchInfo.Throw(error);
+    }
+
+    void ValidateToken(short token)
+    {
+        if (token != _version)
+            throw new InvalidOperationException("This ValueTask of Structured was awaited twice or after it completed; a ValueTask may be awaited once (use AsTask() to await it again).");
+    }
+}

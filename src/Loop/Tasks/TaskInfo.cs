@@ -1,0 +1,161 @@
+using System.Diagnostics;
+
+namespace Structured;
+
+/// <summary>
+/// A task of Structured: the unit that a nursery starts and waits for (Trio's <c>trio.lowlevel.Task</c>).
+/// Read <see cref="Current"/> for the running one; the loop's <see cref="Loop.DumpTaskTree"/> shows them all.
+/// </summary>
+/// <remarks>
+/// A task runs on the loop it was started on (<see cref="Loop"/>), or on the .NET thread pool when it was
+/// started off the loop. Its parent nursery is <c>TaskInfo.Parent</c> (an extension property of
+/// Structured.Nursery). Instances are created by the library only.
+/// </remarks>
+[DebuggerDisplay("{Name,nq} ({State})")]
+public class TaskInfo
+{
+    static long s_nextId;
+
+    // Off the loop there is no per-task SynchronizationContext, so the current task flows as an AsyncLocal.
+    static readonly AsyncLocal<TaskInfo?> s_offLoopCurrent = new();
+
+    Parker? _parker;
+    int _state;
+
+    string? _name;
+
+    /// <summary>Creates a task; <paramref name="loop"/> is null for a task that runs on the thread pool.</summary>
+    /// <param name="name">The name, or null to name the task after <see cref="NameSource"/> when first asked.</param>
+    /// <param name="loop">The loop the task runs on, null for the thread pool.</param>
+    internal TaskInfo(string? name, Loop? loop)
+    {
+        _name = name;
+        Loop = loop;
+        Id = Interlocked.Increment(ref s_nextId);
+        if (loop is not null)
+            Context = new TaskSynchronizationContext(loop, this);
+    }
+
+    /// <summary>The task's name: the one given to <c>StartSoon</c>, or the name of the delegate's method.</summary>
+    public string Name => _name ??= NameOf(NameSource, Id);
+
+    /// <summary>The delegate a task without a given name is named after (looked up lazily: reflection is slow).</summary>
+    internal Delegate? NameSource;
+
+    /// <summary>Hook of Structured.Nursery: appends a task's cancel scopes, nurseries and children to a tree dump.</summary>
+    internal static Action<TaskInfo, System.Text.StringBuilder, string>? DescribeScopes;
+
+    /// <summary>A number unique in this process, in spawn order.</summary>
+    public long Id { get; }
+
+    /// <summary>The loop the task runs on, or null for a task on the thread pool.</summary>
+    public Loop? Loop { get; }
+
+    /// <summary>Where the task is in its life.</summary>
+    public TaskState State
+    {
+        get => (TaskState)Volatile.Read(ref _state);
+        internal set => Volatile.Write(ref _state, (int)value);
+    }
+
+    /// <summary>What the task is blocked on ("Time.SleepAsync", "Event.WaitAsync", ...), or null when it is not blocked.</summary>
+    public string? WaitingOn => State == TaskState.Blocked ? _parker?.Waiter?.Describe() : null;
+
+    /// <summary>
+    /// The task that is running this code. Code that runs outside any task of Structured (on a thread of
+    /// its own, or in a loop callback) gets a fresh task object named "(external)" that belongs to nothing.
+    /// </summary>
+    public static TaskInfo Current => CurrentOrNull ?? new TaskInfo("(external)", null);
+
+    /// <summary>The running task, or null outside any task.</summary>
+    internal static TaskInfo? CurrentOrNull
+        => SynchronizationContext.Current is TaskSynchronizationContext context ? context.Task : s_offLoopCurrent.Value;
+
+    /// <summary>Makes <paramref name="task"/> current for the rest of this execution context (off the loop).</summary>
+    internal static void SetOffLoopCurrent(TaskInfo? task) => s_offLoopCurrent.Value = task;
+
+    /// <summary>The SynchronizationContext of a loop task: awaits in the task resume through it, on the loop.</summary>
+    internal TaskSynchronizationContext? Context { get; }
+
+    /// <summary>Cancellation state owned by Structured.Nursery (the innermost cancel scope of the task).</summary>
+    internal object? CancelState;
+
+    /// <summary>Consecutive non-blocking operations since the task last yielded (the cooperative budget).</summary>
+    internal int BudgetUsed;
+
+    /// <summary>Intrusive links in the loop's list of live tasks.</summary>
+    internal TaskInfo? NextLive, PreviousLive;
+
+    /// <summary>The parker for one blocking operation: the task's own when free, else a fresh one.</summary>
+    internal Parker RentParker()
+    {
+        var parker = _parker ??= new Parker(this);
+        return parker.IsIdle ? parker : new Parker(this);
+    }
+
+    internal void OnParked()
+    {
+        BudgetUsed = 0;
+        Loop?.OnTaskBlocked(this);
+    }
+
+    /// <summary>Runs a continuation of this task on its scheduler: its loop, or the thread pool.</summary>
+    internal void ScheduleContinuation(Action<object?> continuation, object? state, ExecutionContext? executionContext)
+    {
+        if (Loop is { } loop)
+        {
+            if (executionContext is null)
+                loop.Enqueue(this, continuation, state);
+            else
+                loop.Enqueue(this, static s => ((ContinuationWithContext)s!).Run(), new ContinuationWithContext(continuation, state, executionContext));
+        }
+        else if (executionContext is null)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(continuation, state, preferLocal: false);
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static s => ((ContinuationWithContext)s!).Run(), new ContinuationWithContext(continuation, state, executionContext), preferLocal: false);
+        }
+    }
+
+    /// <summary>Appends the task's own lines to a tree dump (overridden by nursery tasks to add their nurseries).</summary>
+    internal void Describe(System.Text.StringBuilder into, string indent)
+    {
+        into.Append(indent).Append("task '").Append(Name).Append("' #").Append(Id).Append(' ').Append(State);
+        if (WaitingOn is { } waitingOn)
+            into.Append(", waiting on ").Append(waitingOn);
+        into.AppendLine();
+        DescribeScopes?.Invoke(this, into, indent + "  ");
+    }
+
+    static string NameOf(Delegate? source, long id)
+    {
+        if (source is null)
+            return $"task-{id}";
+        var method = source.Method;
+        var name = method.Name;
+        // A lambda's method is "<Outer>b__0_1": name it after the method that wrote it.
+        if (name.StartsWith('<') && name.IndexOf('>', StringComparison.Ordinal) is > 1 and int end)
+            name = name[1..end] + ".<lambda>";
+        var type = method.DeclaringType;
+        while (type is not null && type.Name.StartsWith('<'))
+            type = type.DeclaringType;
+        return type is null ? name : $"{type.Name}.{name}";
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"task '{Name}' #{Id} ({State})";
+
+    sealed class ContinuationWithContext(Action<object?> continuation, object? state, ExecutionContext context)
+    {
+        public void Run() => ExecutionContext.Run(context, static s =>
+        {
+            var self = (ContinuationWithContext)s!;
+            self._continuation(self._state);
+        }, this);
+
+        readonly Action<object?> _continuation = continuation;
+        readonly object? _state = state;
+    }
+}

@@ -1,0 +1,31 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Structured;
+
+/// <summary>
+/// The exception that every checkpoint of Structured throws inside a cancelled scope (Trio's
+/// <c>trio.Cancelled</c>). It is an <see cref="OperationCanceledException"/>, so ordinary .NET code treats it
+/// as a cancellation; the scope that caused it catches it on the way out.
+/// </summary>
+/// <remarks>
+/// Let it propagate: catching it and carrying on is allowed, but cancellation is level-triggered, so the
+/// next checkpoint inside the same scope throws again. Its <see cref="Reason"/> says who cancelled:
+/// the text given to <see cref="CancelScope.Cancel(string?)"/>, a deadline, a failing sibling task, or an
+/// outer scope.
+/// </remarks>
+[SuppressMessage("Design", "CA1032:Implement standard exception constructors", Justification = "Only the library raises Cancelled (as in Trio); a cancellation without a scope would be meaningless.")]
+public sealed class Cancelled : OperationCanceledException
+{
+    internal Cancelled(CancelScope scope, string reason)
+        : base("Cancelled: " + reason)
+    {
+        Scope = scope;
+        Reason = reason;
+    }
+
+    /// <summary>Why the code was cancelled: the reason given to <c>Cancel</c>, "deadline ...", or "task 'name' failed: ...".</summary>
+    public string Reason { get; }
+
+    /// <summary>The scope whose cancellation this is, the one that catches it.</summary>
+    internal CancelScope Scope { get; }
+}

@@ -1,0 +1,349 @@
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+using System.Text;
+
+namespace Structured;
+
+/// <summary>
+/// A nursery (Trio's <c>open_nursery</c>, asyncio's <c>TaskGroup</c>, Kotlin's <c>coroutineScope</c>): the
+/// only place a task can be started, and a promise that it ends before the nursery does.
+/// </summary>
+/// <remarks>
+/// <para><see cref="RunAsync(Func{Nursery, Task})"/> runs the body, then waits for every child. A child that
+/// throws cancels the nursery's <see cref="CancelScope"/>: the body and the siblings see
+/// <see cref="Cancelled"/> at their next checkpoint. Then the nursery throws one
+/// <see cref="AggregateException"/> holding every error, in the order they happened; cancellations the
+/// nursery caused itself are dropped. A nursery cancelled from outside that ends with cancellations only
+/// rethrows an <see cref="OperationCanceledException"/>, so the outer scope catches it.</para>
+/// <para>Children start on the scheduler that was current when the nursery opened: the loop, or the thread pool.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// await Nursery.RunAsync(async nursery =>
+/// {
+///     nursery.StartSoon(() => FetchAsync("a"), "fetch a");
+///     nursery.StartSoon(() => FetchAsync("b"), "fetch b");
+/// }); // both fetches are done here, or both were cancelled and the error comes out
+/// </code>
+/// </example>
+[DebuggerDisplay("{ToString(),nq}")]
+public sealed class Nursery : IParkWaiter
+{
+    readonly CancelScope _scope = new();
+    readonly TaskInfo _owner;
+    NurseryTask? _firstChild;
+    int _live;
+    int _pendingStarts;
+    List<Exception>? _errors;
+    bool _bodyDone;
+    volatile bool _closed;
+    Parker? _waiting;
+
+    static Nursery() => TaskInfo.DescribeScopes = TaskTreeText.DescribeScopes;
+
+    Nursery(TaskInfo owner)
+    {
+        _owner = owner;
+        _scope.Nursery = this;
+    }
+
+    /// <summary>The nursery's own cancel scope: cancel it to cancel the body and every child.</summary>
+    public CancelScope CancelScope => _scope;
+
+    /// <summary>The children that are running now (a snapshot).</summary>
+    public IReadOnlyList<TaskInfo> Children
+    {
+        get
+        {
+            using var gate = new ScopeGate(_scope.Gate);
+            var list = new List<TaskInfo>(_live);
+            for (var child = _firstChild; child is not null; child = child.NextSibling)
+                list.Add(child);
+            return list;
+        }
+    }
+
+    /// <summary>Whether the nursery has finished and takes no more children.</summary>
+    public bool IsClosed => _closed;
+
+    /// <summary>
+    /// Opens a nursery, runs <paramref name="body"/> in it, and returns once the body and every child it
+    /// started have finished.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="AggregateException">The body or children failed: every error, in the order they happened.</exception>
+    /// <exception cref="OperationCanceledException">An outer scope cancelled the nursery and nothing else went wrong.</exception>
+    public static async Task RunAsync(Func<Nursery, Task> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        var task = TaskRuntime.EnsureTask();
+        var nursery = new Nursery(task);
+        nursery._scope.Enter(task);
+        try
+        {
+            await (body(nursery) ?? throw new InvalidOperationException("The body given to Nursery.RunAsync returned a null Task; return the Task of an async method."));
+        }
+        catch (Exception e)
+        {
+            nursery.AddError(e, task.Name + " (nursery body)");
+        }
+        await nursery.WaitForChildrenAsync(task);
+        var error = nursery.Close(task);
+        if (error is not null)
+            ExceptionDispatchInfo.Throw(error);
+    }
+
+    /// <summary>Opens a nursery, runs <paramref name="body"/> in it, waits for every child, and returns the body's value.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="AggregateException">The body or children failed: every error, in the order they happened.</exception>
+    /// <exception cref="OperationCanceledException">An outer scope cancelled the nursery and nothing else went wrong.</exception>
+    public static async Task<T> RunAsync<T>(Func<Nursery, Task<T>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        T result = default!;
+        await RunAsync(async nursery => { result = await body(nursery); });
+        return result;
+    }
+
+    /// <summary>
+    /// Starts <paramref name="function"/> as a child task (Trio's <c>start_soon</c>). It begins once the
+    /// spawning task next yields; children start in spawn order under FIFO.
+    /// </summary>
+    /// <param name="function">The child's code.</param>
+    /// <param name="name">The task's name for <see cref="TaskInfo.Name"/> and the task tree; defaults to the function's name.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The nursery has finished, or this is not the nursery's loop thread.</exception>
+    public void StartSoon(Func<Task> function, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Spawn(function, name, function);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="function"/> as a child task and hands it a token that is cancelled exactly when
+    /// the child is, for .NET APIs; a cancellation raised with that token counts as the nursery's own.
+    /// </summary>
+    /// <param name="function">The child's code; it receives the nursery's token.</param>
+    /// <param name="name">The task's name; defaults to the function's name.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The nursery has finished, or this is not the nursery's loop thread.</exception>
+    public void StartSoon(Func<CancellationToken, Task> function, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Spawn(function, name, function);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="function"/> and returns once it calls <see cref="IStarted.Started"/> (Trio's
+    /// <c>nursery.start</c>). Until then the child runs under the caller's cancel scope; afterwards it
+    /// belongs to this nursery.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The nursery has finished, or the child returned without calling <c>Started</c>.</exception>
+    /// <remarks>An error the child throws before <c>Started</c> comes out of this call as itself; the nursery is untouched.</remarks>
+    public Task StartAsync(Func<IStarted, Task> function, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return StartCore<object?>(handle => function(handle), name, function);
+    }
+
+    /// <summary>
+    /// Starts <paramref name="function"/> and returns the value it passes to <see cref="IStarted{T}.Started"/>
+    /// (Trio's <c>nursery.start</c>). Until then the child runs under the caller's cancel scope.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The nursery has finished, or the child returned without calling <c>Started</c>.</exception>
+    /// <remarks>An error the child throws before <c>Started</c> comes out of this call as itself; the nursery is untouched.</remarks>
+    public Task<T> StartAsync<T>(Func<IStarted<T>, Task> function, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return StartCore<T>(handle => function(handle), name, function);
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => $"nursery of task '{_owner.Name}' ({_live} children{(_closed ? ", closed" : "")})";
+
+    async Task<T> StartCore<T>(Func<StartedHandle<T>, Task> function, string? name, Delegate nameSource)
+    {
+        var caller = TaskRuntime.EnsureTask();
+        if (!ReferenceEquals(caller.Loop, _scope.LoopOwner))
+            throw new InvalidOperationException("Nursery.StartAsync must be called on the nursery's own loop (or off the loop for a nursery off the loop).");
+        using (new ScopeGate(_scope.Gate))
+        {
+            ThrowIfClosed();
+            _pendingStarts++;
+        }
+        try
+        {
+            var handle = new StartedHandle<T>(this);
+            try
+            {
+                await RunAsync(temporary =>
+                {
+                    handle.Child = temporary.Spawn((Func<Task>)(() => function(handle)), name, nameSource);
+                    return Task.CompletedTask;
+                });
+            }
+            catch (AggregateException failure) when (!handle.IsStarted && failure.InnerExceptions.Count == 1)
+            {
+                ExceptionDispatchInfo.Throw(failure.InnerExceptions[0]);
+            }
+            if (!handle.IsStarted)
+                throw new InvalidOperationException($"Nursery.StartAsync: task '{handle.Child?.Name}' returned without calling started.Started(); call it once the task is ready.");
+            return handle.Value;
+        }
+        finally
+        {
+            EndPendingStart();
+        }
+    }
+
+    NurseryTask Spawn(Delegate body, string? name, Delegate nameSource)
+    {
+        var loop = _scope.LoopOwner;
+        if (loop is not null && !loop.IsOnLoopThread)
+            throw new InvalidOperationException("Nursery.StartSoon was called from another thread than the nursery's loop; post it to the loop (loop.Post) or use FromThread.RunSync.");
+        var child = new NurseryTask(name, loop, this) { NameSource = nameSource, CancelState = _scope };
+        using (new ScopeGate(_scope.Gate))
+        {
+            ThrowIfClosed();
+            LinkChild(child);
+        }
+        child.Start(body);
+        return child;
+    }
+
+    void ThrowIfClosed()
+    {
+        if (_closed)
+            throw new InvalidOperationException($"The {this} has finished and takes no more tasks; start the task into a nursery that is still open.");
+    }
+
+    void LinkChild(NurseryTask child)
+    {
+        child.NextSibling = _firstChild;
+        child.PreviousSibling = null;
+        if (_firstChild is not null)
+            _firstChild.PreviousSibling = child;
+        _firstChild = child;
+        _live++;
+    }
+
+    /// <summary>Unlinks a child; returns the parked parent to wake when that was the last thing it waited for. Caller holds the gate.</summary>
+    Parker? UnlinkChild(NurseryTask child)
+    {
+        if (child.PreviousSibling is not null)
+            child.PreviousSibling.NextSibling = child.NextSibling;
+        else
+            _firstChild = child.NextSibling;
+        if (child.NextSibling is not null)
+            child.NextSibling.PreviousSibling = child.PreviousSibling;
+        child.NextSibling = child.PreviousSibling = null;
+        _live--;
+        return TakeWaiterIfDone();
+    }
+
+    /// <summary>When the body is done and nothing is left, closes the nursery and returns the waiting parent. Caller holds the gate.</summary>
+    Parker? TakeWaiterIfDone()
+    {
+        if (!_bodyDone || _live > 0 || _pendingStarts > 0 || _waiting is null)
+            return null;
+        _closed = true;
+        var waiting = _waiting;
+        _waiting = null;
+        return waiting;
+    }
+
+    void AddError(Exception error, string taskName)
+    {
+        using (new ScopeGate(_scope.Gate))
+            (_errors ??= []).Add(error);
+        _scope.MarkOwnTokenCancellations(error);
+        if (!CancelScope.IsOurCancellation(error))
+            _scope.RequestCancel(CancelReasons.SiblingFailed(taskName, error), byDeadline: false);
+    }
+
+    internal void ChildFinished(NurseryTask child, Exception? error)
+    {
+        if (error is not null)
+            AddError(error, child.Name);
+        Parker? wake;
+        using (new ScopeGate(_scope.Gate))
+            wake = UnlinkChild(child);
+        wake?.TryWake();
+    }
+
+    void EndPendingStart()
+    {
+        Parker? wake;
+        using (new ScopeGate(_scope.Gate))
+        {
+            _pendingStarts--;
+            wake = TakeWaiterIfDone();
+        }
+        wake?.TryWake();
+    }
+
+    /// <summary>Moves a task that called <c>Started</c> from the caller's temporary nursery into this one.</summary>
+    internal void Adopt(NurseryTask child)
+    {
+        var temporary = child.Parent!;
+        Parker? wake;
+        using (new ScopeGate(temporary._scope.Gate))
+            wake = temporary.UnlinkChild(child);
+        using (new ScopeGate(_scope.Gate))
+            LinkChild(child);
+        child.Parent = this;
+        CancelScope? outermostOwn = null;
+        for (var scope = child.CancelState as CancelScope; scope is not null && ReferenceEquals(scope.Owner, child); scope = scope.Parent)
+            outermostOwn = scope;
+        if (outermostOwn is not null)
+            outermostOwn.Reparent(_scope);
+        else
+            child.CancelState = _scope;
+        wake?.TryWake();
+    }
+
+    /// <summary>The body is done: waits for the children and pending starts, as a schedule point that cancellation does not interrupt.</summary>
+    ValueTask WaitForChildrenAsync(TaskInfo task)
+    {
+        var parker = task.RentParker();
+        using (new ScopeGate(_scope.Gate))
+        {
+            _bodyDone = true;
+            if (_live > 0 || _pendingStarts > 0)
+            {
+                _waiting = parker;
+                return parker.Park(this);
+            }
+            _closed = true;
+        }
+        return parker.Yield();
+    }
+
+    /// <summary>Leaves the nursery's scope and says what to throw: null, an aggregate of the errors, or a lone cancellation from outside.</summary>
+    Exception? Close(TaskInfo task)
+    {
+        List<Exception>? errors;
+        using (new ScopeGate(_scope.Gate))
+        {
+            _closed = true;
+            errors = _errors;
+            _errors = null;
+        }
+        var remaining = _scope.Exit(task, errors is null ? null : new AggregateException(errors));
+        if (remaining is AggregateException aggregate && aggregate.InnerExceptions.All(CancelScope.IsOurCancellation))
+            return aggregate.InnerExceptions[0];
+        return remaining;
+    }
+
+    internal IEnumerable<NurseryTask> LiveChildren()
+    {
+        for (var child = _firstChild; child is not null; child = child.NextSibling)
+            yield return child;
+    }
+
+    string IParkWaiter.Describe() => $"its nursery's children ({_live} running)";
+
+    void IParkWaiter.Abort(Parker parker) { }
+}

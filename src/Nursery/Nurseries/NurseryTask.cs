@@ -1,0 +1,118 @@
+namespace Structured;
+
+/// <summary>
+/// A task started into a nursery: runs its delegate on its loop (or the thread pool), in a copy of the
+/// spawner's ExecutionContext, and reports its outcome to its parent nursery.
+/// </summary>
+internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
+{
+    static readonly Action<object?> s_firstStep = static s => ((NurseryTask)s!).RunFirstStep();
+    static readonly ContextCallback s_stepInContext = static s => ((NurseryTask)s!).Step();
+    static readonly Action<object?> s_completeOnLoop = static s => ((NurseryTask)s!).Complete();
+
+    Delegate? _body;
+    ExecutionContext? _executionContext;
+    Task? _running;
+
+    internal NurseryTask(string? name, Loop? loop, Nursery? parent)
+        : base(name, loop)
+        => Parent = parent;
+
+    /// <summary>The nursery the task runs in: the caller's temporary nursery before <c>Started</c>, the target after.</summary>
+    public Nursery? Parent { get; internal set; }
+
+    /// <summary>Intrusive links among the parent nursery's live children.</summary>
+    internal NurseryTask? NextSibling, PreviousSibling;
+
+    /// <summary>Schedules the first step: on the loop's ready queue, or on the thread pool.</summary>
+    internal void Start(Delegate body)
+    {
+        _body = body;
+        _executionContext = ExecutionContext.Capture();
+        if (Loop is { } loop)
+        {
+            loop.RegisterTask(this);
+            loop.Enqueue(this, s_firstStep, this);
+        }
+        else
+        {
+            State = TaskState.Runnable;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        State = TaskState.Running;
+        RunFirstStep();
+    }
+
+    void RunFirstStep()
+    {
+        if (_executionContext is { } context)
+            ExecutionContext.Run(context, s_stepInContext, this);
+        else
+            Step();
+    }
+
+    void Step()
+    {
+        if (Loop is null)
+            SetOffLoopCurrent(this);
+        Task task;
+        try
+        {
+            task = _body switch
+            {
+                Func<Task> plain => plain(),
+                Func<CancellationToken, Task> withToken => withToken(((CancelScope)CancelState!).Token),
+                _ => throw new InvalidOperationException("unknown task body"),
+            } ?? throw new InvalidOperationException($"The function of task '{Name}' returned a null Task; return the Task of an async method.");
+        }
+        catch (Exception e)
+        {
+            task = Task.FromException(e);
+        }
+        _body = null;
+        _executionContext = null;
+        _running = task;
+        if (task.IsCompleted)
+            Complete();
+        else
+            // Not ConfigureAwait(false): with a SynchronizationContext current, .NET would send that continuation
+            // to the thread pool. Captured, it runs inline when the task ends on the loop (the usual case).
+            task.GetAwaiter().UnsafeOnCompleted(OnTaskCompleted);
+    }
+
+    void OnTaskCompleted()
+    {
+        // The task's last step may have ended off the loop (ConfigureAwait(false) in user code): come back.
+        if (Loop is { } loop && !loop.IsOnLoopThread)
+            loop.Enqueue(this, s_completeOnLoop, this);
+        else
+            Complete();
+    }
+
+    void Complete()
+    {
+        var task = _running!;
+        _running = null;
+        Exception? error = null;
+        if (!task.IsCompletedSuccessfully)
+        {
+            try
+            {
+                task.GetAwaiter().GetResult();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+        }
+        if (Loop is { } loop)
+            loop.TaskFinished(this);
+        else
+            State = TaskState.Finished;
+        Parent!.ChildFinished(this, error);
+    }
+}

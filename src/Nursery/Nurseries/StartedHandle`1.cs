@@ -1,0 +1,23 @@
+namespace Structured;
+
+/// <summary>The <see cref="IStarted"/> / <see cref="IStarted{T}"/> of one <c>StartAsync</c> call.</summary>
+internal sealed class StartedHandle<T>(Nursery target) : IStarted, IStarted<T>
+{
+    int _started;
+
+    internal NurseryTask? Child { get; set; }
+
+    internal T Value { get; private set; } = default!;
+
+    internal bool IsStarted => Volatile.Read(ref _started) != 0;
+
+    public void Started() => Started(default!);
+
+    public void Started(T value)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+            throw new InvalidOperationException("started.Started() was called twice; call it once, when the task is ready.");
+        Value = value;
+        target.Adopt(Child ?? throw new InvalidOperationException("started.Started() was called before the task began running."));
+    }
+}

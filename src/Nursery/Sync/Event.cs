@@ -1,0 +1,80 @@
+using System.Diagnostics;
+
+namespace Structured;
+
+/// <summary>
+/// A one-shot event (Trio's <c>trio.Event</c>): tasks wait until it is set; once set it stays set.
+/// To wait again, make a new one.
+/// </summary>
+/// <remarks>
+/// <see cref="WaitAsync"/> is a checkpoint: it throws <see cref="Cancelled"/> in a cancelled scope even when
+/// the event is set. A cancelled wait leaves nothing behind. Thread-safe.
+/// </remarks>
+/// <example>
+/// <code>
+/// var ready = new Event();
+/// nursery.StartSoon(async () => { await LoadAsync(); ready.Set(); });
+/// await ready.WaitAsync();
+/// </code>
+/// </example>
+[DebuggerDisplay("Event: IsSet = {IsSet}, waiting = {_waiters.Count}")]
+public sealed class Event : IParkWaiter
+{
+    readonly Lock _gate = new();
+    readonly WaitQueue _waiters = new();
+    volatile bool _isSet;
+
+    /// <summary>Whether <see cref="Set"/> was called.</summary>
+    public bool IsSet => _isSet;
+
+    /// <summary>Sets the event and wakes every waiting task. Further calls do nothing.</summary>
+    public void Set()
+    {
+        Parker[] waking;
+        lock (_gate)
+        {
+            if (_isSet)
+                return;
+            _isSet = true;
+            if (_waiters.Count == 0)
+                return;
+            waking = new Parker[_waiters.Count];
+            for (int i = 0; i < waking.Length; i++)
+                waking[i] = _waiters.Dequeue()!;
+        }
+        foreach (var parker in waking)
+            parker.TryWake();
+    }
+
+    /// <summary>Waits until the event is set. A checkpoint, even when the event is already set.</summary>
+    /// <param name="cancellationToken">An extra token to honour besides the ambient cancel scope.</param>
+    /// <exception cref="Cancelled">The code is cancelled.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled; nothing was consumed.</exception>
+    public ValueTask WaitAsync(CancellationToken cancellationToken = default)
+    {
+        var task = Blocking.CurrentTask();
+        Blocking.ThrowIfCancelled(task);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (_isSet)
+            return Blocking.CompletedWithoutBlocking(task);
+        var parker = task.RentParker();
+        ValueTask wait;
+        lock (_gate)
+        {
+            if (_isSet)
+                return Blocking.CompletedWithoutBlocking(task);
+            _waiters.Enqueue(parker);
+            wait = parker.Park(this);
+        }
+        Blocking.RegisterWithScope(task, parker, cancellationToken);
+        return wait;
+    }
+
+    string IParkWaiter.Describe() => "Event.WaitAsync";
+
+    void IParkWaiter.Abort(Parker parker)
+    {
+        lock (_gate)
+            _waiters.Remove(parker);
+    }
+}

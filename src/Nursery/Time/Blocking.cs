@@ -1,0 +1,63 @@
+using System.Runtime.CompilerServices;
+
+namespace Structured;
+
+/// <summary>
+/// The parking protocol that every awaitable of the library follows (Trio's checkpoint discipline):
+/// check for cancellation, then either complete without blocking (spending the cooperative budget) or
+/// park the task in a wait queue and register it with its innermost cancel scope.
+/// </summary>
+internal static class Blocking
+{
+    /// <summary>The running task, or a throwaway task for code outside any task (it belongs to nothing and is never cancelled).</summary>
+    internal static TaskInfo CurrentTask() => TaskInfo.CurrentOrNull ?? new TaskInfo("(external)", null);
+
+    /// <summary>Throws <see cref="Cancelled"/> if the task's innermost scope is cancelled.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void ThrowIfCancelled(TaskInfo task)
+    {
+        if (task.CancelState is CancelScope scope && scope.EffectiveCanceller is not null)
+            throw scope.CancellationHere()!;
+    }
+
+    /// <summary>
+    /// The end of an operation that did not block: a cancel point already passed, now a schedule point
+    /// once the task has run <c>CooperativeBudget</c> such operations in a row.
+    /// </summary>
+    internal static ValueTask CompletedWithoutBlocking(TaskInfo task)
+    {
+        int budget = task.Loop?.CooperativeBudget ?? LoopOptions.DefaultCooperativeBudget;
+        if (++task.BudgetUsed < budget)
+            return ValueTask.CompletedTask;
+        task.BudgetUsed = 0;
+        return task.RentParker().Yield();
+    }
+
+    /// <summary>
+    /// Registers a parked task with its innermost cancel scope and with an explicit token, so that either
+    /// wakes it. Called after the task joined its wait queue and released the primitive's lock.
+    /// </summary>
+    internal static void RegisterWithScope(TaskInfo task, Parker parker, CancellationToken token = default)
+    {
+        if (token.CanBeCanceled)
+        {
+            if (token.IsCancellationRequested)
+            {
+                parker.TryAbort(new OperationCanceledException(token));
+                return;
+            }
+            parker.TokenRegistration = token.UnsafeRegister(static (state, t) =>
+            {
+                var (p, version) = ((Parker, short))state!;
+                var error = new OperationCanceledException(t);
+                // A loop task's wait queues (its timer) belong to the loop thread.
+                if (p.Task.Loop is { } loop && !loop.IsOnLoopThread)
+                    loop.Post(() => p.TryAbort(version, error));
+                else
+                    p.TryAbort(version, error);
+            }, (parker, parker.Version));
+        }
+        if (task.CancelState is CancelScope scope)
+            scope.RegisterParked(parker);
+    }
+}

@@ -1,0 +1,29 @@
+namespace Structured;
+
+/// <summary>
+/// Checkpoints: the points where cancellation is delivered and other tasks get to run
+/// (Trio's <c>trio.lowlevel.checkpoint</c> and <c>checkpoint_if_cancelled</c>).
+/// </summary>
+public static class Checkpoint
+{
+    /// <summary>
+    /// Throws <see cref="Cancelled"/> if the code here is cancelled; otherwise lets every other ready task
+    /// run before this one continues. Always both a cancel point and a schedule point.
+    /// </summary>
+    /// <exception cref="Cancelled">The code is cancelled.</exception>
+    public static ValueTask YieldAsync()
+    {
+        var task = Blocking.CurrentTask();
+        Blocking.ThrowIfCancelled(task);
+        task.BudgetUsed = 0;
+        return task.RentParker().Yield();
+    }
+
+    /// <summary>Throws <see cref="Cancelled"/> if the code here is cancelled; never yields.</summary>
+    /// <exception cref="Cancelled">The code is cancelled.</exception>
+    public static void ThrowIfCancelled()
+    {
+        if (TaskInfo.CurrentOrNull?.CancelState is CancelScope scope && scope.CancellationHere() is { } cancelled)
+            throw cancelled;
+    }
+}
