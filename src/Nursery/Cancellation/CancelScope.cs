@@ -151,27 +151,25 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
 
     void SetDeadline(TimeSpan value)
     {
+        if (ForeignThreadOnLoop(out var loop))
         {
-            if (ForeignThreadOnLoop(out var loop))
-            {
-                loop.Post(() => SetDeadline(value));
-                return;
-            }
-            bool expired;
-            using (new ScopeGate(Gate))
-            {
-                _deadline = value;
-                Volatile.Write(ref _relativeTicks, -1);
-                if (_state != Active)
-                    return;
-                DisarmTimer();
-                expired = value != TimeSpan.MaxValue && value.Ticks <= Time.NowTicksFor(LoopOwner);
-                if (!expired && value != TimeSpan.MaxValue && _cancelRequested == 0)
-                    ArmTimer();
-            }
-            if (expired)
-                RequestCancel(CancelReasons.Deadline(value), byDeadline: true);
+            loop.Post(() => SetDeadline(value));
+            return;
         }
+        bool expired;
+        using (new ScopeGate(Gate))
+        {
+            _deadline = value;
+            Volatile.Write(ref _relativeTicks, -1);
+            if (_state != Active)
+                return;
+            DisarmTimer();
+            expired = value != TimeSpan.MaxValue && value.Ticks <= Time.NowTicksFor(LoopOwner);
+            if (!expired && value != TimeSpan.MaxValue && _cancelRequested == 0)
+                ArmTimer();
+        }
+        if (expired)
+            RequestCancel(CancelReasons.Deadline(value), byDeadline: true);
     }
 
     /// <summary>Whether the scope keeps outer cancellation and outer deadlines out. Changing it takes effect at once.</summary>
@@ -183,23 +181,21 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
 
     void SetShield(bool value)
     {
+        if (ForeignThreadOnLoop(out var loop))
         {
-            if (ForeignThreadOnLoop(out var loop))
-            {
-                loop.Post(() => SetShield(value));
-                return;
-            }
-            List<CancellationTokenSource>? tokens = null;
-            using (new ScopeGate(Gate))
-            {
-                if (_shield == value)
-                    return;
-                Volatile.Write(ref _shield, value);
-                if (_state == Active)
-                    Refresh(this, ref tokens);
-            }
-            CancelTokens(tokens);
+            loop.Post(() => SetShield(value));
+            return;
         }
+        List<CancellationTokenSource>? tokens = null;
+        using (new ScopeGate(Gate))
+        {
+            if (_shield == value)
+                return;
+            Volatile.Write(ref _shield, value);
+            if (_state == Active)
+                Refresh(this, ref tokens);
+        }
+        CancelTokens(tokens);
     }
 
     /// <summary>

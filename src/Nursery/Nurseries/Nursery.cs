@@ -31,7 +31,7 @@ public sealed class Nursery : IParkWaiter
 {
     readonly CancelScope _scope = new();
     readonly TaskInfo _owner;
-    NurseryTask? _firstChild;
+    NurseryTask? _firstChild, _lastChild;
     int _live;
     int _pendingStarts;
     List<Exception>? _errors;
@@ -221,11 +221,14 @@ public sealed class Nursery : IParkWaiter
 
     void LinkChild(NurseryTask child)
     {
-        child.NextSibling = _firstChild;
-        child.PreviousSibling = null;
-        if (_firstChild is not null)
-            _firstChild.PreviousSibling = child;
-        _firstChild = child;
+        // Appended, so that Children and the task tree list the children in spawn order.
+        child.NextSibling = null;
+        child.PreviousSibling = _lastChild;
+        if (_lastChild is not null)
+            _lastChild.NextSibling = child;
+        else
+            _firstChild = child;
+        _lastChild = child;
         _live++;
     }
 
@@ -238,6 +241,8 @@ public sealed class Nursery : IParkWaiter
             _firstChild = child.NextSibling;
         if (child.NextSibling is not null)
             child.NextSibling.PreviousSibling = child.PreviousSibling;
+        else
+            _lastChild = child.PreviousSibling;
         child.NextSibling = child.PreviousSibling = null;
         _live--;
         return TakeWaiterIfDone();

@@ -21,6 +21,9 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     /// <summary>The nursery the task runs in: the caller's temporary nursery before <c>Started</c>, the target after.</summary>
     public Nursery? Parent { get; internal set; }
 
+    /// <summary>What the task's function threw, or null; set just before the loop reports the exit (read by Structured.Testing's trace).</summary>
+    internal Exception? Error { get; private set; }
+
     /// <summary>Intrusive links among the parent nursery's live children.</summary>
     internal NurseryTask? NextSibling, PreviousSibling;
 
@@ -109,6 +112,7 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
                 error = e;
             }
         }
+        Error = error;
         if (Loop is { } loop)
             loop.TaskFinished(this);
         else
