@@ -363,15 +363,22 @@ public sealed class Loop
 
     void Idle()
     {
-        if (_idleWaiters.Count > 0)
-        {
-            WakeIdleWaiters();
-            return;
-        }
         long now = NowTicks;
         long? next = _timers.NextDueTicks;
         if (_virtualClock?.NextTimerDueTicks is long clockDue && (next is null || clockDue < next))
             next = clockDue;
+        if (_idleWaiters.Count > 0)
+        {
+            // Trio's rule: idle waiters wake first, unless a timer is due within their smallest cushion and
+            // will fire without outside help (a real clock, a running or autojumping virtual clock).
+            bool timerFirst = next is long soon && soon - now <= _idleWaiters.Min(w => w.Cushion).Ticks
+                && (_virtualClock is null || _virtualClock.AutojumpEnabled || _virtualClock.Rate > 0);
+            if (!timerFirst)
+            {
+                WakeIdleWaiters();
+                return;
+            }
+        }
 
         TimeSpan timeout;
         if (_virtualClock is { } clock)

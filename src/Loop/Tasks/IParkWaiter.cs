@@ -11,7 +11,7 @@ internal interface IParkWaiter
     string Describe();
 
     /// <summary>
-    /// Called once, on any thread, after <see cref="Parker.TryWake"/> succeeded for a reason other than the
+    /// Called once, on any thread, after <see cref="Parker.TryWake(Exception?)"/> succeeded for a reason other than the
     /// primitive's own hand-off, so the primitive can drop the waiter from its queue.
     /// </summary>
     void Abort(Parker parker);

@@ -11,18 +11,20 @@ namespace Structured;
 /// <remarks>
 /// <para>Each task owns one parker and reuses it for every blocking operation, so blocking allocates
 /// nothing. A task that awaits two operations at once (not structured, but legal) rents a fresh one.</para>
-/// <para>Thread-safety: <see cref="TryWake"/> may race from any thread (a hand-off, a cancellation, a
-/// timer); the compare-and-swap on <c>_state</c> lets exactly one of them win. The continuation goes to
-/// the task's own scheduler: the loop's ready queue for a loop task, the thread pool otherwise.</para>
+/// <para>Thread-safety: <see cref="TryWake(Exception?)"/> may race from any thread (a hand-off, a
+/// cancellation, a timer); the compare-and-swap on <c>_state</c> lets exactly one of them win. The state word
+/// also holds the park's version, so a late waker of an earlier park (a system timer firing after its sleep
+/// was cancelled) can never wake a later one. The continuation goes to the task's own scheduler: the loop's
+/// ready queue for a loop task, the thread pool otherwise.</para>
 /// </remarks>
 internal sealed class Parker : IValueTaskSource, ILoopTimer
 {
-    const int Idle = 0, Parked = 1, Woken = 2;
+    // _state = (version << 2) | phase; the version is the ValueTask token of the current park.
+    const int Idle = 0, Parked = 1, Woken = 2, PhaseMask = 3;
 
     static readonly Action<object?> s_completed = static _ => { };
 
     internal readonly TaskInfo Task;
-    short _version;
     int _state;
     bool _wakeWhenAwaited;
     Exception? _error;
@@ -60,18 +62,24 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
 
     void ILoopTimer.Fire() => TryWake();
 
-    internal bool IsIdle => Volatile.Read(ref _state) == Idle;
+    short CurrentVersion => (short)(Volatile.Read(ref _state) >> 2);
 
-    internal bool IsParked => Volatile.Read(ref _state) == Parked;
+    int Phase => Volatile.Read(ref _state) & PhaseMask;
 
-    /// <summary>Parks the task: the returned ValueTask completes when someone calls <see cref="TryWake"/>.</summary>
+    internal bool IsIdle => Phase == Idle;
+
+    internal bool IsParked => Phase == Parked;
+
+    void SetPhase(int phase) => Volatile.Write(ref _state, (_state & ~PhaseMask) | phase);
+
+    /// <summary>Parks the task: the returned ValueTask completes when someone calls <see cref="TryWake(Exception?)"/>.</summary>
     internal ValueTask Park(IParkWaiter? waiter)
     {
-        Debug.Assert(_state == Idle, "a parker is parked by one operation at a time");
+        Debug.Assert(IsIdle, "a parker is parked by one operation at a time");
         Waiter = waiter;
         Task.OnParked();
-        Volatile.Write(ref _state, Parked);
-        return new ValueTask(this, _version);
+        SetPhase(Parked);
+        return new ValueTask(this, CurrentVersion);
     }
 
     /// <summary>
@@ -80,16 +88,26 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     /// </summary>
     internal ValueTask Yield()
     {
-        Debug.Assert(_state == Idle, "a parker is parked by one operation at a time");
+        Debug.Assert(IsIdle, "a parker is parked by one operation at a time");
         _wakeWhenAwaited = true;
-        Volatile.Write(ref _state, Parked);
-        return new ValueTask(this, _version);
+        SetPhase(Parked);
+        return new ValueTask(this, CurrentVersion);
     }
 
     /// <summary>Wakes the task with success (<paramref name="error"/> null) or with an error. False when another waker won.</summary>
     internal bool TryWake(Exception? error = null)
     {
-        if (Interlocked.CompareExchange(ref _state, Woken, Parked) != Parked)
+        int state = Volatile.Read(ref _state);
+        return (state & PhaseMask) == Parked && TryWakeState(state, error);
+    }
+
+    /// <summary>Wakes the task only if it is still in the park numbered <paramref name="version"/> (<see cref="Version"/>).</summary>
+    internal bool TryWake(short version, Exception? error = null)
+        => TryWakeState((ushort)version << 2 | Parked, error);
+
+    bool TryWakeState(int parkedState, Exception? error)
+    {
+        if (Interlocked.CompareExchange(ref _state, (parkedState & ~PhaseMask) | Woken, parkedState) != parkedState)
             return false;
         _error = error;
         var continuation = Interlocked.Exchange(ref _continuation, s_completed);
@@ -99,10 +117,17 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     }
 
     /// <summary>Identifies the current park: a late waker compares it to avoid waking a later operation.</summary>
-    internal short Version => _version;
+    internal short Version => CurrentVersion;
 
     /// <summary>Like <see cref="TryAbort(Exception)"/>, but only if the task is still in the park numbered <paramref name="version"/>.</summary>
-    internal bool TryAbort(short version, Exception error) => version == _version && TryAbort(error);
+    internal bool TryAbort(short version, Exception error)
+    {
+        var waiter = Waiter;
+        if (!TryWake(version, error))
+            return false;
+        waiter?.Abort(this);
+        return true;
+    }
 
     /// <summary>Wakes the task with <paramref name="error"/> and tells its wait queue to drop it (a cancellation or a timeout).</summary>
     internal bool TryAbort(Exception error)
@@ -117,7 +142,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token)
     {
         ValidateToken(token);
-        if (Volatile.Read(ref _state) != Woken)
+        if (Phase != Woken)
             return ValueTaskSourceStatus.Pending;
         return _error switch
         {
@@ -163,15 +188,15 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
         _continuation = null;
         _continuationState = null;
         _executionContext = null;
-        _version++;
-        Volatile.Write(ref _state, Idle);
+        // Next version, phase Idle: from here on, wakers of the finished park miss.
+        Volatile.Write(ref _state, (int)((uint)((_state >> 2) + 1) & 0xFFFF) << 2 | Idle);
         if (error is not null)
             ExceptionDispatchInfo.Throw(error);
     }
 
     void ValidateToken(short token)
     {
-        if (token != _version)
+        if (token != CurrentVersion)
             throw new InvalidOperationException("This ValueTask of Structured was awaited twice or after it completed; a ValueTask may be awaited once (use AsTask() to await it again).");
     }
 }

@@ -707,6 +707,9 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
 
     void ILoopTimer.Fire()
     {
+        // A system timer's callback may still run after the scope was left: an exited scope never fires.
+        if (Volatile.Read(ref _state) != Active)
+            return;
         var deadline = _deadline;
         if (LoopOwner is null && deadline.Ticks > Time.NowTicksFor(null))
         {

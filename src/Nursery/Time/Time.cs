@@ -62,7 +62,12 @@ public static class Time
         else
         {
             var due = TimeSpan.FromTicks(Math.Max(0, dueTicks - NowTicksFor(null)));
-            parker.Payload = TimeProvider.System.CreateTimer(static p => ((Parker)p!).TryWake(), parker, due, Timeout.InfiniteTimeSpan);
+            // The timer names the park it belongs to: if it fires after this sleep was cancelled, it misses.
+            parker.Payload = TimeProvider.System.CreateTimer(static s =>
+            {
+                var (p, version) = ((Parker, short))s!;
+                p.TryWake(version);
+            }, (parker, parker.Version), due, Timeout.InfiniteTimeSpan);
         }
         Blocking.RegisterWithScope(task, parker);
         return wait;
