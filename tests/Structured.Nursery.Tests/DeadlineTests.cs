@@ -104,3 +104,41 @@ public class DeadlineTests
         Assert.True(scope.CancelledCaught);
     }
 }
+
+public class CheckpointTests
+{
+    [Fact]
+    public void A_deadline_that_passes_while_a_checkpoint_waits_for_its_turn_is_delivered_there()
+    {
+        var clock = new VirtualClock();
+        bool raised = false;
+        Run(async () =>
+        {
+            await new CancelScope(deadline: Time.Now + S(5)).RunAsync(async () =>
+            {
+                await Checkpoint.YieldAsync();
+                clock.Advance(S(10));
+                try { await Checkpoint.YieldAsync(); }
+                catch (Cancelled) { raised = true; throw; }
+            });
+        }, new LoopOptions { Clock = clock });
+        Assert.True(raised);
+    }
+
+    [Fact]
+    public void ThrowIfCancelled_never_yields()
+    {
+        var record = new List<string>();
+        Run(async () =>
+        {
+            await Nursery.RunAsync(async n =>
+            {
+                n.StartSoon(async () => record.Add("child"));
+                Checkpoint.ThrowIfCancelled();
+                record.Add("parent");
+                await Checkpoint.YieldAsync();
+            });
+        });
+        Assert.Equal(new[] { "parent", "child" }, record);
+    }
+}

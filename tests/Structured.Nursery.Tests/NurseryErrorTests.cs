@@ -35,10 +35,13 @@ public class NurseryErrorTests
         Exception? e = null;
         Run(async () =>
         {
+            var go = new Event();
             e = await Catch(() => Nursery.RunAsync(async n =>
             {
                 foreach (var error in errors)
-                    n.StartSoon(async () => { await Checkpoint.YieldAsync(); throw error; });
+                    n.StartSoon(async () => { await go.WaitAsync(); throw error; });
+                await Checkpoint.YieldAsync();
+                go.Set(); // all hundred wake in the same step: the first failure cancels nothing they still await
             }));
         });
         var agg = Assert.IsType<AggregateException>(e);

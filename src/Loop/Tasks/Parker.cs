@@ -27,6 +27,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     internal readonly TaskInfo Task;
     int _state;
     bool _wakeWhenAwaited;
+    Func<TaskInfo, Exception?>? _resumeCheck;
     Exception? _error;
     Action<object?>? _continuation;
     object? _continuationState;
@@ -83,13 +84,15 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     }
 
     /// <summary>
-    /// Parks and wakes at once, once the continuation is known: a pure schedule point (Trio's
-    /// <c>cancel_shielded_checkpoint</c>). The task goes to the back of the ready queue.
+    /// Parks and wakes at once, once the continuation is known: a schedule point. The task goes to the back of
+    /// the ready queue. With <paramref name="resumeCheck"/>, the task asks it on resuming whether something
+    /// happened meanwhile (a cancellation that arrived while it waited its turn, as Trio's checkpoint sees it).
     /// </summary>
-    internal ValueTask Yield()
+    internal ValueTask Yield(Func<TaskInfo, Exception?>? resumeCheck = null)
     {
         Debug.Assert(IsIdle, "a parker is parked by one operation at a time");
         _wakeWhenAwaited = true;
+        _resumeCheck = resumeCheck;
         SetPhase(Parked);
         return new ValueTask(this, CurrentVersion);
     }
@@ -177,6 +180,8 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     {
         ValidateToken(token);
         var error = _error;
+        var resumeCheck = _resumeCheck;
+        _resumeCheck = null;
         var registration = Registration;
         Registration = null;
         registration?.Unregister(this);
@@ -190,6 +195,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
         _executionContext = null;
         // Next version, phase Idle: from here on, wakers of the finished park miss.
         Volatile.Write(ref _state, (int)((uint)((_state >> 2) + 1) & 0xFFFF) << 2 | Idle);
+        error ??= resumeCheck?.Invoke(Task);
         if (error is not null)
             ExceptionDispatchInfo.Throw(error);
     }

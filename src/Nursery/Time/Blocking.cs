@@ -12,6 +12,13 @@ internal static class Blocking
     /// <summary>The running task, or a throwaway task for code outside any task (it belongs to nothing and is never cancelled).</summary>
     internal static TaskInfo CurrentTask() => TaskInfo.CurrentOrNull ?? new TaskInfo("(external)", null);
 
+    /// <summary>
+    /// Asked by a yielding task when it resumes: a cancellation that arrived while it waited for its turn is
+    /// delivered there, so a checkpoint never lets a pending cancellation slip (Trio's checkpoint is abortable).
+    /// </summary>
+    internal static readonly Func<TaskInfo, Exception?> CancellationOnResume
+        = static task => (task.CancelState as CancelScope)?.CancellationHere();
+
     /// <summary>Throws <see cref="Cancelled"/> if the task's innermost scope is cancelled.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void ThrowIfCancelled(TaskInfo task)
@@ -30,6 +37,8 @@ internal static class Blocking
         if (++task.BudgetUsed < budget)
             return ValueTask.CompletedTask;
         task.BudgetUsed = 0;
+        // The operation has happened (an item taken, a lock acquired): a cancellation arriving now must not
+        // undo it, so this schedule point does not check on resume (Trio's cancel_shielded_checkpoint).
         return task.RentParker().Yield();
     }
 

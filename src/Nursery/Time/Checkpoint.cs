@@ -16,7 +16,7 @@ public static class Checkpoint
         var task = Blocking.CurrentTask();
         Blocking.ThrowIfCancelled(task);
         task.BudgetUsed = 0;
-        return task.RentParker().Yield();
+        return task.RentParker().Yield(Blocking.CancellationOnResume);
     }
 
     /// <summary>Throws <see cref="Cancelled"/> if the code here is cancelled; never yields.</summary>
