@@ -99,8 +99,49 @@ public sealed class Loop
 
     internal bool IsOnLoopThread => Environment.CurrentManagedThreadId == _threadId;
 
-    /// <summary>The loop time in TimeSpan ticks.</summary>
-    internal long NowTicks => _virtualClock?.NowTicks ?? Clock.GetElapsedTime(0, Clock.GetTimestamp()).Ticks;
+    /// <summary>
+    /// The loop time in TimeSpan ticks, as the library reads it for deadlines and sleeps. Reading a real clock
+    /// costs 100 ns and more on some machines (a system call under a sandbox), so on the loop thread the value
+    /// is cached for the rest of the current step and at most <see cref="CachedClockReads"/> reads, as libuv
+    /// caches its loop time per iteration. Virtual clocks are read every time.
+    /// </summary>
+    internal long NowTicks
+    {
+        get
+        {
+            if (_virtualClock is { } clock)
+                return clock.NowTicks;
+            if (_cachedClockReadsLeft > 0 && Environment.CurrentManagedThreadId == _threadId)
+            {
+                _cachedClockReadsLeft--;
+                return _cachedNowTicks;
+            }
+            return FreshNowTicks;
+        }
+    }
+
+    /// <summary>The loop time read from the clock now (and cached for the rest of the step on the loop thread).</summary>
+    internal long FreshNowTicks
+    {
+        get
+        {
+            if (_virtualClock is { } clock)
+                return clock.NowTicks;
+            long now = Clock.GetElapsedTime(0, Clock.GetTimestamp()).Ticks;
+            if (Environment.CurrentManagedThreadId == _threadId)
+            {
+                _cachedNowTicks = now;
+                _cachedClockReadsLeft = CachedClockReads;
+            }
+            return now;
+        }
+    }
+
+    /// <summary>How many reads of <see cref="NowTicks"/> one real clock reading serves, within one step.</summary>
+    internal const int CachedClockReads = 1024;
+
+    long _cachedNowTicks;
+    int _cachedClockReadsLeft;
 
     /// <summary>
     /// Runs <paramref name="main"/> on a new loop on this thread until it and everything under it is done.
@@ -254,6 +295,7 @@ public sealed class Loop
             _installedContext = context;
         }
         _callbacksRun++;
+        _cachedClockReadsLeft = 0; // a new step reads the clock afresh
         try
         {
             if (task is not null && _instruments.Length != 0)
@@ -344,7 +386,7 @@ public sealed class Loop
     {
         if (_timers.Count == 0)
             return;
-        long now = NowTicks;
+        long now = FreshNowTicks;
         while (_timers.PopDue(now) is { } timer)
             timer.Fire();
     }
@@ -363,7 +405,7 @@ public sealed class Loop
 
     void Idle()
     {
-        long now = NowTicks;
+        long now = FreshNowTicks;
         long? next = _timers.NextDueTicks;
         if (_virtualClock?.NextTimerDueTicks is long clockDue && (next is null || clockDue < next))
             next = clockDue;

@@ -60,9 +60,9 @@ public sealed class VirtualClock : TimeProvider
                 throw new ArgumentOutOfRangeException(nameof(value), value, "VirtualClock.Rate must be a finite number of zero or more.");
             lock (_gate)
             {
-                _baseTicks = NowTicksLocked();
+                Volatile.Write(ref _baseTicks, NowTicksLocked());
                 _baseRealTimestamp = TimeProvider.System.GetTimestamp();
-                _rate = value;
+                Volatile.Write(ref _rate, value);
             }
             WakeLoops();
         }
@@ -104,6 +104,9 @@ public sealed class VirtualClock : TimeProvider
     {
         get
         {
+            // Without a rate the time is one field, written under the lock: no lock needed to read it.
+            if (Volatile.Read(ref _rate) == 0)
+                return Volatile.Read(ref _baseTicks);
             lock (_gate)
                 return NowTicksLocked();
         }
@@ -143,7 +146,7 @@ public sealed class VirtualClock : TimeProvider
                 long to = due?.DueTicks ?? targetTicks;
                 if (to > now)
                 {
-                    _baseTicks = to;
+                    Volatile.Write(ref _baseTicks, to);
                     _baseRealTimestamp = TimeProvider.System.GetTimestamp();
                 }
             }

@@ -20,7 +20,8 @@ namespace Structured;
 internal sealed class Parker : IValueTaskSource, ILoopTimer
 {
     // _state = (version << 2) | phase; the version is the ValueTask token of the current park.
-    const int Idle = 0, Parked = 1, Woken = 2, PhaseMask = 3;
+    // Aborting: an abort won the wake and is taking the parker out of its wait queue; the task cannot resume yet.
+    const int Idle = 0, Parked = 1, Woken = 2, Aborting = 3, PhaseMask = 3;
 
     static readonly Action<object?> s_completed = static _ => { };
 
@@ -108,11 +109,25 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     internal bool TryWake(short version, Exception? error = null)
         => TryWakeState((ushort)version << 2 | Parked, error);
 
-    bool TryWakeState(int parkedState, Exception? error)
+    bool TryWakeState(int parkedState, Exception? error, bool abort = false)
     {
-        if (Interlocked.CompareExchange(ref _state, (parkedState & ~PhaseMask) | Woken, parkedState) != parkedState)
+        int woken = (parkedState & ~PhaseMask) | Woken;
+        if (Interlocked.CompareExchange(ref _state, abort ? (parkedState & ~PhaseMask) | Aborting : woken, parkedState) != parkedState)
             return false;
         _error = error;
+        if (abort)
+        {
+            // Out of the wait queue before the task can resume: once resumed (off the loop, at once on another
+            // thread) it may park again, even in the same queue, and a late Abort would drop that new wait.
+            try
+            {
+                Waiter?.Abort(this);
+            }
+            finally
+            {
+                Volatile.Write(ref _state, woken);
+            }
+        }
         var continuation = Interlocked.Exchange(ref _continuation, s_completed);
         if (continuation is not null)
             Task.ScheduleContinuation(continuation, _continuationState, _executionContext);
@@ -124,22 +139,16 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
 
     /// <summary>Like <see cref="TryAbort(Exception)"/>, but only if the task is still in the park numbered <paramref name="version"/>.</summary>
     internal bool TryAbort(short version, Exception error)
-    {
-        var waiter = Waiter;
-        if (!TryWake(version, error))
-            return false;
-        waiter?.Abort(this);
-        return true;
-    }
+        => TryWakeState((ushort)version << 2 | Parked, error, abort: true);
 
-    /// <summary>Wakes the task with <paramref name="error"/> and tells its wait queue to drop it (a cancellation or a timeout).</summary>
+    /// <summary>
+    /// Wakes the task with <paramref name="error"/> and tells its wait queue to drop it (a cancellation or a
+    /// timeout). The queue's <see cref="IParkWaiter.Abort"/> runs before the task can resume.
+    /// </summary>
     internal bool TryAbort(Exception error)
     {
-        var waiter = Waiter;
-        if (!TryWake(error))
-            return false;
-        waiter?.Abort(this);
-        return true;
+        int state = Volatile.Read(ref _state);
+        return (state & PhaseMask) == Parked && TryWakeState(state, error, abort: true);
     }
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token)

@@ -7,7 +7,7 @@ namespace Structured;
 public static class Time
 {
     /// <summary>The monotonic time on the current clock; only differences between readings mean anything.</summary>
-    public static TimeSpan Now => new(NowTicksFor(Loop.Current));
+    public static TimeSpan Now => new(Loop.Current?.FreshNowTicks ?? NowTicksFor(null));
 
     /// <summary>
     /// Sleeps for <paramref name="duration"/> of clock time. <see cref="TimeSpan.Zero"/> is a pure checkpoint
