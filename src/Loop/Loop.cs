@@ -49,7 +49,6 @@ public sealed class Loop
     volatile bool _mainDone;
     ExceptionDispatchInfo? _crash;
     SynchronizationContext? _installedContext;
-    TaskInfo? _liveHead;
     TaskInfo? _root;
     int _tasksAlive, _tasksRunnable;
     long _callbacksRun;
@@ -92,7 +91,7 @@ public sealed class Loop
 
     /// <summary>A snapshot of the loop's counters. Exact on the loop thread, approximate from other threads.</summary>
     public LoopStatistics Statistics
-        => new(_tasksAlive, _tasksRunnable, _timers.Count + (_virtualClock?.TimersPending ?? 0), Interlocked.Read(ref _callbacksRun), _seed);
+        => new(_tasksAlive, _tasksRunnable, _timers.Count + _deferredCount + (_virtualClock?.TimersPending ?? 0), Interlocked.Read(ref _callbacksRun), _seed);
 
     /// <summary>How many non-blocking operations a task runs in a row before it yields (<see cref="LoopOptions.CooperativeBudget"/>).</summary>
     internal int CooperativeBudget { get; }
@@ -192,15 +191,7 @@ public sealed class Loop
         var text = new StringBuilder();
         text.Append("loop: ").Append(_tasksAlive).Append(" tasks alive, ").Append(_tasksRunnable).Append(" runnable, ")
             .Append(Statistics.TimersPending).Append(" timers pending, time ").Append(TimeSpan.FromTicks(NowTicks)).AppendLine();
-        if (_root is { } root && root.State != TaskState.Finished)
-        {
-            root.Describe(text, "  ");
-        }
-        else
-        {
-            for (var task = _liveHead; task is not null; task = task.NextLive)
-                task.Describe(text, "  ");
-        }
+        _root?.Describe(text, "  ");
         return text.ToString();
     }
 
@@ -304,6 +295,8 @@ public sealed class Loop
                     instrument.BeforeTaskStep(task);
             }
             item.Invoke();
+            if (_deferredCount != 0)
+                FlushDeferredTimers();
             if (task is not null)
             {
                 if (task.State == TaskState.Running)
@@ -400,8 +393,52 @@ public sealed class Loop
     internal void RemoveTimer(ILoopTimer timer)
     {
         Debug.Assert(IsOnLoopThread);
-        _timers.Remove(timer);
+        ref var slot = ref timer.Slot;
+        if (slot.HeapPosition >= 0)
+        {
+            _timers.Remove(timer);
+            return;
+        }
+        int index = -slot.HeapPosition - 1;
+        var last = _deferredTimers[--_deferredCount];
+        _deferredTimers[index] = last;
+        last.Slot.HeapPosition = -(index + 1);
+        _deferredTimers[_deferredCount] = null!;
+        slot.HeapPosition = 0;
     }
+
+    /// <summary>
+    /// Arms a timer at the end of the current step rather than now. A cancel scope entered and left within
+    /// one step (the common case, workload W4) then never touches the heap; the timer keeps the arming order
+    /// it had when armed, and timers are only looked at between steps, so nothing else changes.
+    /// </summary>
+    internal void AddTimerDeferred(ILoopTimer timer, long dueTicks)
+    {
+        Debug.Assert(IsOnLoopThread);
+        RemoveTimer(timer);
+        ref var slot = ref timer.Slot;
+        slot.DueTicks = dueTicks;
+        slot.Sequence = _timers.NextSequence();
+        if (_deferredCount == _deferredTimers.Length)
+            Array.Resize(ref _deferredTimers, _deferredTimers.Length * 2);
+        _deferredTimers[_deferredCount] = timer;
+        slot.HeapPosition = -(++_deferredCount);
+    }
+
+    void FlushDeferredTimers()
+    {
+        for (int i = 0; i < _deferredCount; i++)
+        {
+            var timer = _deferredTimers[i];
+            _deferredTimers[i] = null!;
+            timer.Slot.HeapPosition = 0;
+            _timers.Insert(timer);
+        }
+        _deferredCount = 0;
+    }
+
+    ILoopTimer[] _deferredTimers = new ILoopTimer[8];
+    int _deferredCount;
 
     void Idle()
     {
@@ -510,10 +547,6 @@ public sealed class Loop
     internal void RegisterTask(TaskInfo task)
     {
         Debug.Assert(IsOnLoopThread);
-        task.NextLive = _liveHead;
-        if (_liveHead is not null)
-            _liveHead.PreviousLive = task;
-        _liveHead = task;
         _tasksAlive++;
         foreach (var instrument in _instruments)
             instrument.TaskSpawned(task);
@@ -525,13 +558,6 @@ public sealed class Loop
         if (task.State == TaskState.Runnable)
             _tasksRunnable--;
         task.State = TaskState.Finished;
-        if (task.PreviousLive is not null)
-            task.PreviousLive.NextLive = task.NextLive;
-        else
-            _liveHead = task.NextLive;
-        if (task.NextLive is not null)
-            task.NextLive.PreviousLive = task.PreviousLive;
-        task.NextLive = task.PreviousLive = null;
         _tasksAlive--;
         foreach (var instrument in _instruments)
             instrument.TaskExited(task);

@@ -14,7 +14,11 @@ internal sealed class TimerHeap
 
     internal long? NextDueTicks => Count > 0 ? _nodes[0].Slot.DueTicks : null;
 
+    /// <summary>Whether the timer is in a heap (position &gt; 0) or waiting to enter one (position &lt; 0, see <see cref="Loop"/>).</summary>
     internal static bool IsArmed(ILoopTimer timer) => timer.Slot.HeapPosition != 0;
+
+    /// <summary>The next arming number, for a timer armed now but inserted later.</summary>
+    internal long NextSequence() => _sequence++;
 
     internal void Add(ILoopTimer timer, long dueTicks)
     {
@@ -23,6 +27,12 @@ internal sealed class TimerHeap
         ref var slot = ref timer.Slot;
         slot.DueTicks = dueTicks;
         slot.Sequence = _sequence++;
+        Insert(timer);
+    }
+
+    /// <summary>Inserts a timer whose due time and arming number are already in its slot.</summary>
+    internal void Insert(ILoopTimer timer)
+    {
         if (Count == _nodes.Length)
             Array.Resize(ref _nodes, _nodes.Length * 2);
         int i = Count++;

@@ -19,28 +19,46 @@ public class TaskInfo
     // Off the loop there is no per-task SynchronizationContext, so the current task flows as an AsyncLocal.
     static readonly AsyncLocal<TaskInfo?> s_offLoopCurrent = new();
 
+    // Fields are few on purpose: a task is allocated per spawn (workload W1 counts its bytes).
     Parker? _parker;
     int _state;
 
-    string? _name;
+    // The name once known, or the delegate to name the task after (reflection is slow: only when asked).
+    object? _nameOrSource;
 
     /// <summary>Creates a task; <paramref name="loop"/> is null for a task that runs on the thread pool.</summary>
     /// <param name="name">The name, or null to name the task after <see cref="NameSource"/> when first asked.</param>
     /// <param name="loop">The loop the task runs on, null for the thread pool.</param>
     internal TaskInfo(string? name, Loop? loop)
     {
-        _name = name;
-        Loop = loop;
+        _nameOrSource = name;
         Id = Interlocked.Increment(ref s_nextId);
         if (loop is not null)
             Context = new TaskSynchronizationContext(loop, this);
     }
 
     /// <summary>The task's name: the one given to <c>StartSoon</c>, or the name of the delegate's method.</summary>
-    public string Name => _name ??= NameOf(NameSource, Id);
+    public string Name
+    {
+        get
+        {
+            if (_nameOrSource is string name)
+                return name;
+            name = NameOf(_nameOrSource as Delegate, Id);
+            _nameOrSource = name;
+            return name;
+        }
+    }
 
-    /// <summary>The delegate a task without a given name is named after (looked up lazily: reflection is slow).</summary>
-    internal Delegate? NameSource;
+    /// <summary>The delegate a task without a given name is named after, when first asked.</summary>
+    internal Delegate? NameSource
+    {
+        set
+        {
+            if (_nameOrSource is null)
+                _nameOrSource = value;
+        }
+    }
 
     /// <summary>Hook of Structured.Nursery: appends a task's cancel scopes, nurseries and children to a tree dump.</summary>
     internal static Action<TaskInfo, System.Text.StringBuilder, string>? DescribeScopes;
@@ -49,7 +67,7 @@ public class TaskInfo
     public long Id { get; }
 
     /// <summary>The loop the task runs on, or null for a task on the thread pool.</summary>
-    public Loop? Loop { get; }
+    public Loop? Loop => Context?.Loop;
 
     /// <summary>Where the task is in its life.</summary>
     public TaskState State
@@ -82,9 +100,6 @@ public class TaskInfo
 
     /// <summary>Consecutive non-blocking operations since the task last yielded (the cooperative budget).</summary>
     internal int BudgetUsed;
-
-    /// <summary>Intrusive links in the loop's list of live tasks.</summary>
-    internal TaskInfo? NextLive, PreviousLive;
 
     /// <summary>The parker for one blocking operation: the task's own when free, else a fresh one.</summary>
     internal Parker RentParker()

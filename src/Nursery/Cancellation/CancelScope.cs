@@ -283,15 +283,49 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The scope was entered before: a scope runs once.</exception>
-    public async Task RunAsync(Func<Task> body)
+    public Task RunAsync(Func<Task> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        var task = TaskRuntime.EnsureTask();
+        // Fast path, no async state machine: inside a task, a body that completes at once (workload W4).
+        if (TaskInfo.CurrentOrNull is not { } task)
+            return RunSlowAsync(TaskRuntime.EnsureTask(), body, entered: false, bodyTask: null);
         Enter(task);
+        Task bodyTask;
+        try
+        {
+            bodyTask = body() ?? throw NullBody();
+        }
+        catch (Exception e)
+        {
+            return FinishFaulted(task, e);
+        }
+        if (!bodyTask.IsCompletedSuccessfully)
+            return RunSlowAsync(task, body, entered: true, bodyTask);
+        Exit(task, null);
+        return Task.CompletedTask;
+    }
+
+    Task FinishFaulted(TaskInfo task, Exception error)
+    {
+        try
+        {
+            Rethrow(Exit(task, error), error);
+            return Task.CompletedTask;
+        }
+        catch (Exception e)
+        {
+            return Task.FromException(e);
+        }
+    }
+
+    async Task RunSlowAsync(TaskInfo task, Func<Task> body, bool entered, Task? bodyTask)
+    {
+        if (!entered)
+            Enter(task);
         Exception? error = null;
         try
         {
-            await (body() ?? throw NullBody());
+            await (bodyTask ?? body() ?? throw NullBody());
         }
         catch (Exception e)
         {
@@ -684,7 +718,7 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     {
         if (LoopOwner is { } loop)
         {
-            loop.AddTimer(this, _deadline.Ticks);
+            loop.AddTimerDeferred(this, _deadline.Ticks);
             return;
         }
         _offLoopTimer?.Dispose();

@@ -10,9 +10,9 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     static readonly ContextCallback s_stepInContext = static s => ((NurseryTask)s!).Step();
     static readonly Action<object?> s_completeOnLoop = static s => ((NurseryTask)s!).Complete();
 
-    Delegate? _body;
+    // The delegate until the first step, then the Task it returned (one field: W1 counts a task's bytes).
+    object? _bodyOrTask;
     ExecutionContext? _executionContext;
-    Task? _running;
 
     internal NurseryTask(string? name, Loop? loop, Nursery? parent)
         : base(name, loop)
@@ -30,7 +30,7 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     /// <summary>Schedules the first step: on the loop's ready queue, or on the thread pool.</summary>
     internal void Start(Delegate body)
     {
-        _body = body;
+        _bodyOrTask = body;
         _executionContext = ExecutionContext.Capture();
         if (Loop is { } loop)
         {
@@ -52,10 +52,20 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
 
     void RunFirstStep()
     {
-        if (_executionContext is { } context)
-            ExecutionContext.Run(context, s_stepInContext, this);
-        else
+        // Most spawns happen in the loop thread's own context: then ExecutionContext.Run (its save and restore)
+        // is not needed, only a restore if a synchronous body changed an AsyncLocal of that context.
+        var context = _executionContext;
+        var current = ExecutionContext.Capture();
+        if (context is null || ReferenceEquals(context, current))
+        {
             Step();
+            if (current is not null && !ReferenceEquals(ExecutionContext.Capture(), current))
+                ExecutionContext.Restore(current);
+        }
+        else
+        {
+            ExecutionContext.Run(context, s_stepInContext, this);
+        }
     }
 
     void Step()
@@ -65,7 +75,7 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
         Task task;
         try
         {
-            task = _body switch
+            task = _bodyOrTask switch
             {
                 Func<Task> plain => plain(),
                 Func<CancellationToken, Task> withToken => withToken(((CancelScope)CancelState!).Token),
@@ -76,9 +86,8 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
         {
             task = Task.FromException(e);
         }
-        _body = null;
         _executionContext = null;
-        _running = task;
+        _bodyOrTask = task;
         if (task.IsCompleted)
             Complete();
         else
@@ -98,8 +107,8 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
 
     void Complete()
     {
-        var task = _running!;
-        _running = null;
+        var task = (Task)_bodyOrTask!;
+        _bodyOrTask = null;
         Exception? error = null;
         if (!task.IsCompletedSuccessfully)
         {
