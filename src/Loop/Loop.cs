@@ -254,6 +254,8 @@ public sealed class Loop
         while (!_mainDone && _crash is null)
         {
             DrainInbox();
+            if (_deferredCount != 0)
+                FlushDeferredTimers(); // armed outside a step (by a clock callback, say)
             FireDueTimers();
             if (_ready.Count == 0)
             {
