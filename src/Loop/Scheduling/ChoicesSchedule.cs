@@ -7,6 +7,7 @@ internal sealed class ChoicesSchedule(int[] choices) : Schedule
 
     internal override SchedulePolicy CreatePolicy() => new SchedulePolicy.Scripted(choices);
 
-    /// <summary>The replay line: C# that builds this very schedule.</summary>
-    public override string ToString() => $"Schedule.FromChoices(new[] {{ {string.Join(", ", choices)} }})";
+    /// <summary>The replay line: C# that builds this very schedule (an empty list needs its element type spelled out).</summary>
+    public override string ToString()
+        => choices.Length == 0 ? "Schedule.FromChoices(new int[] { })" : $"Schedule.FromChoices(new[] {{ {string.Join(", ", choices)} }})";
 }

@@ -27,6 +27,16 @@ public sealed class Event : IParkWaiter
     /// <summary>Whether <see cref="Set"/> was called.</summary>
     public bool IsSet => _isSet;
 
+    /// <summary>A snapshot: how many tasks wait for the event (Trio's <c>Event.statistics()</c>).</summary>
+    public EventStatistics Statistics
+    {
+        get
+        {
+            lock (_gate)
+                return new EventStatistics(_waiters.Count);
+        }
+    }
+
     /// <summary>Sets the event and wakes every waiting task. Further calls do nothing.</summary>
     public void Set()
     {

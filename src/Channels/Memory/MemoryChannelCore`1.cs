@@ -1,0 +1,674 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace Structured;
+
+/// <summary>
+/// The state one memory channel's ends share (Trio's <c>MemoryChannelState</c>): a ring buffer, FIFO queues of
+/// blocked senders and receivers, the counts of open ends, and the waiters of the System.Threading.Channels views.
+/// </summary>
+/// <remarks>
+/// <para><b>Locking.</b> One lock, <see cref="_gate"/>, guards every field. Under it the channel only wakes parkers
+/// (<see cref="Parker.TryWake(Exception?)"/>, which schedules a continuation and takes no other lock of ours) and completes
+/// <see cref="TaskCompletionSource"/>s that run their continuations asynchronously. It never takes a cancel scope's
+/// gate: registering a parked task with its scope and unregistering it happen outside the lock. A cancellation
+/// takes the scope's gate first and then this lock (through <see cref="Abort"/>), never the other way.</para>
+/// <para><b>Hand-off.</b> An item moves between tasks only through a successful <see cref="Parker.TryWake(Exception?)"/> of the
+/// waiting task. When it fails, a cancellation (or a close) has already won that task: a receiver then gets nothing,
+/// and a sender's item is dropped, because its <c>SendAsync</c> throws and so delivered nothing. The item goes to
+/// the next waiter or into the buffer instead. This is the whole cancellation-safety argument.</para>
+/// <para><b>Invariants</b> (once cancelled waiters have been aborted): receivers wait only while the buffer is empty
+/// and no sender waits; senders wait only while the buffer is full; waiting senders' items come after the buffered
+/// items in the stream, in the order the senders arrived.</para>
+/// </remarks>
+[DebuggerDisplay("{DebuggerText,nq}")]
+internal sealed class MemoryChannelCore<T> : IParkWaiter
+{
+    readonly Lock _gate = new();
+    readonly int _capacity;
+
+    // The buffer: a ring of _count items starting at _head. Grows by doubling up to _capacity, never shrinks.
+    T[] _buffer = [];
+    int _head;
+    int _count;
+
+    readonly WaiterQueue<T> _senders = new();
+    readonly WaiterQueue<T> _receivers = new();
+
+    // Tasks in ChannelReader.WaitToReadAsync / ChannelWriter.WaitToWriteAsync of a view: woken all at once when the
+    // channel changes in their favour, they look again.
+    readonly WaitQueue _readWaiters = new();
+    readonly WaitQueue _writeWaiters = new();
+
+    // Free waiters, linked through Next; and one more, set and taken with interlocked operations, so that a task
+    // resuming from a hand-off returns its waiter without taking the lock.
+    ChannelWaiter<T>? _pool;
+    ChannelWaiter<T>? _spare;
+
+    int _openSend;
+    int _openReceive;
+
+    // The error a writer view completed with (first one wins), reported once the stream has ended.
+    Exception? _completionError;
+
+    // Completion tasks of reader views, completed when the stream has ended and is drained.
+    List<TaskCompletionSource>? _completions;
+
+    internal MemoryChannelCore(int capacity)
+    {
+        _capacity = capacity;
+        _openSend = 1;
+        _openReceive = 1;
+    }
+
+    internal int Capacity => _capacity;
+
+    string DebuggerText
+    {
+        get
+        {
+            lock (_gate)
+                return $"capacity {(_capacity == MemoryChannel.Unbounded ? "unbounded" : _capacity)}, buffered {_count}, send ends {_openSend}, receive ends {_openReceive}, waiting: {_senders.Count} send, {_receivers.Count} receive";
+        }
+    }
+
+    // Stream ended: no send end left, nothing buffered (no sender can wait once every send end is closed).
+    bool EndedLocked => _openSend == 0 && _count == 0;
+
+    // ---------------------------------------------------------------- sending
+
+    internal ValueTask SendAsync(MemorySendChannel<T> end, T item, CancellationToken cancellationToken)
+    {
+        var task = Blocking.CurrentTask();
+        Blocking.ThrowIfCancelled(task);
+        cancellationToken.ThrowIfCancellationRequested();
+        ChannelWaiter<T> waiter;
+        Parker parker;
+        lock (_gate)
+        {
+            if (end.ClosedLocked)
+                throw ClosedError(end);
+            if (_openReceive == 0)
+                throw BrokenError();
+            if (TryDeliverLocked(item))
+                goto Delivered;
+            parker = task.RentParker();
+            waiter = RentWaiterLocked();
+            waiter.Prepare(parker, end, isSender: true, item);
+            _senders.Enqueue(waiter);
+#pragma warning disable CA2012 // The waiter hands out its own ValueTask over this park (it kept the parker's token).
+            parker.Park(waiter);
+#pragma warning restore CA2012
+            // A waiting sender is an item that TryReceive can take.
+            WakeAllLocked(_readWaiters);
+        }
+        Blocking.RegisterWithScope(task, parker, cancellationToken);
+        return new ValueTask(waiter, waiter.Version);
+
+    Delivered:
+        return Blocking.CompletedWithoutBlocking(task);
+    }
+
+    internal bool TrySend(MemorySendChannel<T> end, T item)
+    {
+        lock (_gate)
+        {
+            if (end.ClosedLocked)
+                throw ClosedError(end);
+            return _openReceive != 0 && TryDeliverLocked(item);
+        }
+    }
+
+    /// <summary>Hands <paramref name="item"/> to the first receiver that can still take it, else buffers it if there is room.</summary>
+    bool TryDeliverLocked(T item)
+    {
+        while (_receivers.Dequeue() is { } receiver)
+        {
+            receiver.Item = item;
+            if (receiver.TryWake())
+                return true;
+            // Cancelled (or closed) in the meantime: it takes nothing.
+            receiver.Item = default!;
+        }
+        if (_count >= _capacity)
+            return false;
+        PushLocked(item);
+        WakeAllLocked(_readWaiters);
+        return true;
+    }
+
+    // ---------------------------------------------------------------- receiving
+
+    internal ValueTask<T> ReceiveAsync(MemoryReceiveChannel<T> end, CancellationToken cancellationToken)
+    {
+        var task = Blocking.CurrentTask();
+        Blocking.ThrowIfCancelled(task);
+        cancellationToken.ThrowIfCancellationRequested();
+        ChannelWaiter<T> waiter;
+        Parker parker;
+        T item;
+        lock (_gate)
+        {
+            if (end.ClosedLocked)
+                throw ClosedError(end);
+            if (TryTakeLocked(out item))
+                goto Taken;
+            if (_openSend == 0)
+                throw EndError();
+            parker = task.RentParker();
+            waiter = RentWaiterLocked();
+            waiter.Prepare(parker, end, isSender: false, default!);
+            _receivers.Enqueue(waiter);
+#pragma warning disable CA2012 // The waiter hands out its own ValueTask over this park (it kept the parker's token).
+            parker.Park(waiter);
+#pragma warning restore CA2012
+            // A waiting receiver lets TrySend hand over an item, even on a rendezvous channel.
+            WakeAllLocked(_writeWaiters);
+        }
+        Blocking.RegisterWithScope(task, parker, cancellationToken);
+        return new ValueTask<T>(waiter, waiter.Version);
+
+    Taken:
+        return CompletedWithoutBlocking(task, item);
+    }
+
+    /// <summary>
+    /// <see cref="Blocking.CompletedWithoutBlocking"/> for a receive: the item, after a schedule point once the task
+    /// has spent its cooperative budget. The schedule point comes after the item was taken and cannot be cancelled,
+    /// so nothing is lost. It carries the item in a pooled waiter, not an async method, so that its continuation goes
+    /// straight to the task's scheduler and nothing is allocated.
+    /// </summary>
+    ValueTask<T> CompletedWithoutBlocking(TaskInfo task, T item)
+    {
+        int budget = task.Loop?.CooperativeBudget ?? LoopOptions.DefaultCooperativeBudget;
+        if (++task.BudgetUsed < budget)
+            return new ValueTask<T>(item);
+        task.BudgetUsed = 0;
+        var parker = task.RentParker();
+        ChannelWaiter<T> waiter;
+        lock (_gate)
+            waiter = RentWaiterLocked();
+        waiter.Prepare(parker, this, isSender: false, item);
+#pragma warning disable CA2012 // The waiter hands out its own ValueTask over this yield (it kept the parker's token).
+        parker.Yield();
+#pragma warning restore CA2012
+        return new ValueTask<T>(waiter, waiter.Version);
+    }
+
+    internal bool TryReceive(MemoryReceiveChannel<T> end, out T item)
+    {
+        lock (_gate)
+        {
+            if (end.ClosedLocked)
+                throw ClosedError(end);
+            return TryTakeLocked(out item);
+        }
+    }
+
+    /// <summary>
+    /// Takes the next item: the head of the buffer (refilled from the longest-waiting sender, so that a newcomer
+    /// cannot take the freed slot), else the item of the first waiting sender that can still give it (rendezvous).
+    /// </summary>
+    bool TryTakeLocked(out T item)
+    {
+        if (_count > 0)
+        {
+            item = PopLocked();
+            while (_senders.Dequeue() is { } sender)
+            {
+                var sent = sender.Item;
+                sender.Item = default!;
+                if (sender.TryWake())
+                {
+                    PushLocked(sent);
+                    return true;
+                }
+                // The sender was cancelled (or closed): its SendAsync throws, so its item was never sent.
+            }
+            if (_count == 0 && _openSend == 0)
+                CompleteDrainedLocked();
+            WakeAllLocked(_writeWaiters);
+            return true;
+        }
+        while (_senders.Dequeue() is { } sender)
+        {
+            var sent = sender.Item;
+            sender.Item = default!;
+            if (sender.TryWake())
+            {
+                item = sent;
+                return true;
+            }
+        }
+        item = default!;
+        return false;
+    }
+
+    // ---------------------------------------------------------------- views (System.Threading.Channels)
+
+    internal ValueTask<bool> WaitToReceiveAsync(MemoryReceiveChannel<T> end, CancellationToken cancellationToken)
+        => WaitAsync(end, reading: true, cancellationToken);
+
+    internal ValueTask<bool> WaitToSendAsync(MemorySendChannel<T> end, CancellationToken cancellationToken)
+        => WaitAsync(end, reading: false, cancellationToken);
+
+    ValueTask<bool> WaitAsync(object end, bool reading, CancellationToken cancellationToken)
+    {
+        var task = Blocking.CurrentTask();
+        Blocking.ThrowIfCancelled(task);
+        cancellationToken.ThrowIfCancellationRequested();
+        int ready;
+        lock (_gate)
+            ready = reading ? ReadReadyLocked((MemoryReceiveChannel<T>)end) : WriteReadyLocked((MemorySendChannel<T>)end);
+        if (ready < 0)
+            return WaitSlowAsync(task, end, reading, cancellationToken);
+        var yield = Blocking.CompletedWithoutBlocking(task);
+        return yield.IsCompletedSuccessfully ? new ValueTask<bool>(ready == 1) : YieldThenReturnBool(yield, ready == 1);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    static async ValueTask<bool> YieldThenReturnBool(ValueTask yield, bool result)
+    {
+        await yield;
+        return result;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    async ValueTask<bool> WaitSlowAsync(TaskInfo task, object end, bool reading, CancellationToken cancellationToken)
+    {
+        var queue = reading ? _readWaiters : _writeWaiters;
+        while (true)
+        {
+            Parker parker;
+            ValueTask wait;
+            lock (_gate)
+            {
+                int ready = reading ? ReadReadyLocked((MemoryReceiveChannel<T>)end) : WriteReadyLocked((MemorySendChannel<T>)end);
+                if (ready >= 0)
+                    return ready == 1;
+                parker = task.RentParker();
+                queue.Enqueue(parker);
+                wait = parker.Park(this);
+            }
+            Blocking.RegisterWithScope(task, parker, cancellationToken);
+            try
+            {
+                await wait;
+            }
+            catch
+            {
+                lock (_gate)
+                    queue.Remove(parker);
+                throw;
+            }
+        }
+    }
+
+    /// <summary>1: an item is ready; 0: never again (end closed, or stream ended and drained); -1: wait.</summary>
+    int ReadReadyLocked(MemoryReceiveChannel<T> end)
+    {
+        if (end.ClosedLocked)
+            return 0;
+        if (_count > 0 || _senders.Count > 0)
+            return 1;
+        return _openSend == 0 ? 0 : -1;
+    }
+
+    /// <summary>1: a send would not block; 0: never again (end closed, or channel broken); -1: wait.</summary>
+    int WriteReadyLocked(MemorySendChannel<T> end)
+    {
+        if (end.ClosedLocked || _openReceive == 0)
+            return 0;
+        return _receivers.Count > 0 || _count < _capacity ? 1 : -1;
+    }
+
+    internal bool TryPeek(MemoryReceiveChannel<T> end, out T item)
+    {
+        lock (_gate)
+        {
+            if (!end.ClosedLocked)
+            {
+                if (_count > 0)
+                {
+                    item = _buffer[_head];
+                    return true;
+                }
+                if (_senders.First is { } sender)
+                {
+                    item = sender.Item;
+                    return true;
+                }
+            }
+            item = default!;
+            return false;
+        }
+    }
+
+    internal int ReadyCount
+    {
+        get
+        {
+            lock (_gate)
+                return _count + _senders.Count;
+        }
+    }
+
+    internal Exception? CompletionError
+    {
+        get
+        {
+            lock (_gate)
+                return EndedLocked ? _completionError : null;
+        }
+    }
+
+    internal Task GetCompletion(MemoryReceiveChannel<T> end)
+    {
+        lock (_gate)
+        {
+            if (end.CompletionSource is { } existing)
+                return existing.Task;
+            var source = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            end.CompletionSource = source;
+            if (end.ClosedLocked)
+                source.TrySetResult();
+            else if (EndedLocked)
+                Complete(source);
+            else
+                (_completions ??= []).Add(source);
+            return source.Task;
+        }
+    }
+
+    void Complete(TaskCompletionSource source)
+    {
+        if (_completionError is { } error)
+            source.TrySetException(error);
+        else
+            source.TrySetResult();
+    }
+
+    void CompleteDrainedLocked()
+    {
+        if (_completions is null)
+            return;
+        foreach (var source in _completions)
+            Complete(source);
+        _completions = null;
+    }
+
+    // ---------------------------------------------------------------- clone, close, statistics
+
+    internal MemorySendChannel<T> CloneSend(MemorySendChannel<T> end)
+    {
+        lock (_gate)
+        {
+            if (end.ClosedLocked)
+                throw ClosedError(end);
+            _openSend++;
+        }
+        return new MemorySendChannel<T>(this);
+    }
+
+    internal MemoryReceiveChannel<T> CloneReceive(MemoryReceiveChannel<T> end)
+    {
+        lock (_gate)
+        {
+            if (end.ClosedLocked)
+                throw ClosedError(end);
+            _openReceive++;
+        }
+        return new MemoryReceiveChannel<T>(this);
+    }
+
+    internal bool CloseSend(MemorySendChannel<T> end, Exception? error)
+    {
+        lock (_gate)
+        {
+            if (end.ClosedLocked)
+                return false;
+            end.MarkClosedLocked();
+            if (error is not null)
+                _completionError ??= error;
+            WakeOwnedLocked(_senders, end);
+            _openSend--;
+            if (_openSend == 0)
+            {
+                // Every sender waited on some send end, and each was woken when its end closed.
+                Debug.Assert(_senders.Count == 0);
+                while (_receivers.Dequeue() is { } receiver)
+                    receiver.TryWake(EndError());
+                if (_count == 0)
+                    CompleteDrainedLocked();
+                WakeAllLocked(_readWaiters);
+            }
+            WakeAllLocked(_writeWaiters);
+            return true;
+        }
+    }
+
+    internal void CloseReceive(MemoryReceiveChannel<T> end)
+    {
+        lock (_gate)
+        {
+            if (end.ClosedLocked)
+                return;
+            end.MarkClosedLocked();
+            end.CompletionSource?.TrySetResult();
+            WakeOwnedLocked(_receivers, end);
+            _openReceive--;
+            if (_openReceive == 0)
+            {
+                Debug.Assert(_receivers.Count == 0);
+                while (_senders.Dequeue() is { } sender)
+                {
+                    sender.Item = default!;
+                    sender.TryWake(BrokenError());
+                }
+                // Nobody can receive the buffered items any more (Trio drops them too).
+                Array.Clear(_buffer);
+                _head = 0;
+                _count = 0;
+                WakeAllLocked(_writeWaiters);
+            }
+            WakeAllLocked(_readWaiters);
+        }
+    }
+
+    /// <summary>Wakes the tasks blocked on <paramref name="end"/> with <see cref="ClosedResourceException"/> (Trio: a closed end wakes its own waiters).</summary>
+    static void WakeOwnedLocked(WaiterQueue<T> queue, object end)
+    {
+        var waiter = queue.First;
+        while (waiter is not null)
+        {
+            var next = waiter.Next;
+            if (ReferenceEquals(waiter.Owner, end))
+            {
+                queue.Remove(waiter);
+                if (waiter.IsSender)
+                    waiter.Item = default!;
+                waiter.TryWake(ClosedError(end));
+            }
+            waiter = next;
+        }
+    }
+
+    internal ChannelStatistics Statistics
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new ChannelStatistics
+                {
+                    BufferUsed = _count,
+                    Capacity = _capacity,
+                    OpenSendChannels = _openSend,
+                    OpenReceiveChannels = _openReceive,
+                    TasksWaitingSend = _senders.Count,
+                    TasksWaitingReceive = _receivers.Count,
+                };
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- waiters
+
+    ChannelWaiter<T> RentWaiterLocked()
+    {
+        if (Interlocked.Exchange(ref _spare, null) is { } spare)
+            return spare;
+        var waiter = _pool;
+        if (waiter is null)
+            return new ChannelWaiter<T>(this);
+        _pool = waiter.Next;
+        waiter.Next = null;
+        return waiter;
+    }
+
+    /// <summary>
+    /// Called by the resumed task once it has read its result: takes the waiter out of its queue if it is still in
+    /// it (woken by a cancellation whose abort has not run yet) and puts it back in the pool.
+    /// </summary>
+    internal void Release(ChannelWaiter<T> waiter, bool woken)
+    {
+        if (woken && waiter.Queue is null)
+        {
+            // A hand-off took the waiter out of its queue (under the lock, before the wake that got us here): put it
+            // in the spare slot without taking the lock. A late Abort ignores it, as it is in no queue.
+            waiter.Reset();
+            if (Interlocked.CompareExchange(ref _spare, waiter, null) is null)
+                return;
+            lock (_gate)
+            {
+                waiter.Next = _pool;
+                _pool = waiter;
+            }
+            return;
+        }
+        lock (_gate)
+        {
+            waiter.Queue?.Remove(waiter);
+            waiter.Reset();
+            waiter.Next = _pool;
+            _pool = waiter;
+        }
+    }
+
+    /// <summary>
+    /// A cancellation woke the task blocked on <paramref name="waiter"/> (<see cref="Parker.TryAbort(Exception)"/>):
+    /// drop it from its queue now, so that the statistics and the next hand-off no longer see it.
+    /// </summary>
+    /// <remarks>
+    /// Off the loop the task may already have resumed, released the waiter and even blocked again with it before
+    /// this runs; only a waiter that is still queued for this very parker and whose wait is over is dropped.
+    /// </remarks>
+    internal void Abort(ChannelWaiter<T> waiter, Parker parker)
+    {
+        lock (_gate)
+        {
+            if (ReferenceEquals(waiter.Parker, parker) && waiter.Queue is not null && !parker.IsParked)
+            {
+                waiter.Queue.Remove(waiter);
+                if (waiter.IsSender)
+                    waiter.Item = default!;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Test seam for the race that only threads produce: wakes the first blocked sender or receiver with
+    /// <paramref name="error"/> exactly as a cancellation from another thread does, but leaves it in its queue until the
+    /// returned action (the cancellation's <see cref="IParkWaiter.Abort"/>) runs.
+    /// </summary>
+    internal Action WakeFirstWaiterLikeARacingCancellation(bool sender, Exception error)
+    {
+        ChannelWaiter<T> waiter;
+        Parker parker;
+        lock (_gate)
+        {
+            waiter = (sender ? _senders : _receivers).First ?? throw new InvalidOperationException("No task is blocked there.");
+            parker = waiter.Parker!;
+        }
+        if (!parker.TryWake(error))
+            throw new InvalidOperationException("The waiter was woken already.");
+        return () => ((IParkWaiter)waiter).Abort(parker);
+    }
+
+    string IParkWaiter.Describe() => "ChannelReader.WaitToReadAsync or ChannelWriter.WaitToWriteAsync";
+
+    void IParkWaiter.Abort(Parker parker)
+    {
+        // Same care as Abort above: a parker that is parked again is in a later wait, not this one.
+        lock (_gate)
+        {
+            if (!parker.IsParked)
+            {
+                _readWaiters.Remove(parker);
+                _writeWaiters.Remove(parker);
+            }
+        }
+    }
+
+    static void WakeAllLocked(WaitQueue queue)
+    {
+        while (queue.Dequeue() is { } parker)
+            parker.TryWake();
+    }
+
+    // ---------------------------------------------------------------- buffer
+
+    void PushLocked(T item)
+    {
+        if (_count == _buffer.Length)
+            Grow();
+        int tail = _head + _count;
+        if (tail >= _buffer.Length)
+            tail -= _buffer.Length;
+        _buffer[tail] = item;
+        _count++;
+    }
+
+    T PopLocked()
+    {
+        var item = _buffer[_head];
+        _buffer[_head] = default!;
+        if (++_head == _buffer.Length)
+            _head = 0;
+        _count--;
+        return item;
+    }
+
+    void Grow()
+    {
+        long wanted = Math.Max(4L, _buffer.Length * 2L);
+        int length = (int)Math.Min(wanted, Math.Min(_capacity, Array.MaxLength));
+        if (length <= _count)
+            throw new InvalidOperationException($"The channel's buffer cannot grow past {Array.MaxLength} items; receive faster or use a bounded channel.");
+        var grown = new T[length];
+        for (int i = 0; i < _count; i++)
+        {
+            int index = _head + i;
+            if (index >= _buffer.Length)
+                index -= _buffer.Length;
+            grown[i] = _buffer[index];
+        }
+        _buffer = grown;
+        _head = 0;
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    static ClosedResourceException ClosedError(object end)
+        => new(end is MemorySendChannel<T>
+            ? "This send end of the channel was closed. Send through another clone (Clone() before Close()), or stop sending."
+            : "This receive end of the channel was closed. Receive through another clone (Clone() before Close()), or stop receiving.");
+
+    static BrokenResourceException BrokenError()
+        => new("Every receive end of the channel is closed, so nothing sent can be received. Stop sending, or keep a receive end open while sending.");
+
+    EndOfChannelException EndError()
+        => _completionError is null
+            ? new EndOfChannelException()
+            : new EndOfChannelException("The channel has ended: its senders completed it with an error (see InnerException).", _completionError);
+}

@@ -1,0 +1,113 @@
+using System.Threading.Channels;
+
+namespace Structured;
+
+/// <summary>
+/// Makes channels (Trio's <c>open_memory_channel</c>): a pair of a <see cref="SendChannel{T}"/> and a
+/// <see cref="ReceiveChannel{T}"/> that move items between tasks, on the loop or on the thread pool. Also wraps
+/// System.Threading.Channels ends as ours.
+/// </summary>
+/// <example>
+/// <code>
+/// var (send, receive) = MemoryChannel.Create&lt;int&gt;(capacity: 10);
+/// await Nursery.RunAsync(async n =>
+/// {
+///     n.StartSoon(async () =>
+///     {
+///         await using (send)
+///             for (int i = 0; i &lt; 100; i++)
+///                 await send.SendAsync(i);
+///     });
+///     await foreach (var item in receive)
+///         Console.WriteLine(item);
+/// });
+/// </code>
+/// </example>
+public static class MemoryChannel
+{
+    /// <summary>
+    /// The capacity of a channel whose buffer has no limit: <see cref="SendChannel{T}.SendAsync"/> never blocks (it still
+    /// yields once the cooperative budget is spent). Equal to <see cref="int.MaxValue"/>.
+    /// </summary>
+    public const int Unbounded = int.MaxValue;
+
+    /// <summary>
+    /// Creates a channel and returns its first send end and first receive end.
+    /// </summary>
+    /// <remarks>
+    /// <para><paramref name="capacity"/> 0 makes a rendezvous channel: a send completes only once a receiver has taken
+    /// the item. A positive capacity buffers that many items before a send blocks; <see cref="Unbounded"/> never
+    /// blocks a sender. The buffer grows as needed, so a large capacity costs nothing up front.</para>
+    /// <para>Items are received in the order they were sent (per sender; senders racing each other are ordered by
+    /// who got there first), each by exactly one receiver. Blocked senders and receivers are served first come,
+    /// first served. See <see cref="SendChannel{T}.SendAsync"/> and <see cref="ReceiveChannel{T}.ReceiveAsync"/> for
+    /// the cancellation guarantees.</para>
+    /// </remarks>
+    /// <typeparam name="T">The item type. <c>null</c> is an ordinary item.</typeparam>
+    /// <param name="capacity">How many items the buffer holds: 0 (rendezvous), a positive number, or <see cref="Unbounded"/>.</param>
+    /// <returns>The send end and the receive end.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative.</exception>
+    public static (SendChannel<T> Send, ReceiveChannel<T> Receive) Create<T>(int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        var core = new MemoryChannelCore<T>(capacity);
+        return (new MemorySendChannel<T>(core), new MemoryReceiveChannel<T>(core));
+    }
+
+    /// <summary>
+    /// Wraps a System.Threading.Channels <see cref="ChannelReader{T}"/> as a <see cref="ReceiveChannel{T}"/>: our clone,
+    /// close, checkpoints and ambient cancellation on top of someone else's channel. Same as
+    /// <see cref="ChannelInteropExtensions.AsReceiveChannel{T}(ChannelReader{T})"/>.
+    /// </summary>
+    /// <remarks>
+    /// <para>The stream ends (<see cref="EndOfChannelException"/>, or the end of <c>await foreach</c>) when the reader
+    /// completes and is drained; when the writer completed it with an error, the end carries that error as
+    /// <see cref="Exception.InnerException"/> and <c>await foreach</c> throws. Closing the last clone leaves the reader
+    /// untouched (a reader cannot be closed). A cancelled receive takes nothing from the reader.</para>
+    /// <para>A task blocked on a wrapped reader waits on the reader's own <c>WaitToReadAsync</c>; it is not parked on
+    /// the loop, so the loop's deadlock detection and task dump do not see it as blocked.</para>
+    /// </remarks>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="reader">The reader to receive from.</param>
+    /// <returns>A receive end over <paramref name="reader"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="reader"/> is null.</exception>
+    public static ReceiveChannel<T> FromReader<T>(ChannelReader<T> reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return new ReaderReceiveChannel<T>(new WrappedEnds(), reader);
+    }
+
+    /// <summary>
+    /// Wraps a System.Threading.Channels <see cref="ChannelWriter{T}"/> as a <see cref="SendChannel{T}"/>: our clone,
+    /// close, checkpoints and ambient cancellation on top of someone else's channel. Same as
+    /// <see cref="ChannelInteropExtensions.AsSendChannel{T}(ChannelWriter{T})"/>.
+    /// </summary>
+    /// <remarks>
+    /// Closing the last clone completes the writer (<see cref="ChannelWriter{T}.TryComplete(Exception?)"/>). A send on a
+    /// writer that someone else completed throws <see cref="BrokenResourceException"/>. A cancelled send writes nothing.
+    /// </remarks>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="writer">The writer to send to.</param>
+    /// <returns>A send end over <paramref name="writer"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="writer"/> is null.</exception>
+    public static SendChannel<T> FromWriter<T>(ChannelWriter<T> writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        return new WriterSendChannel<T>(new WrappedEnds(), writer);
+    }
+
+    /// <summary>
+    /// Wraps both ends of a System.Threading.Channels <see cref="Channel{T}"/>: <see cref="FromWriter{T}(ChannelWriter{T})"/>
+    /// of its writer and <see cref="FromReader{T}(ChannelReader{T})"/> of its reader. Closing the last send clone
+    /// completes the channel, so receivers see the end.
+    /// </summary>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="channel">The channel to wrap.</param>
+    /// <returns>The send end and the receive end.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="channel"/> is null.</exception>
+    public static (SendChannel<T> Send, ReceiveChannel<T> Receive) FromChannel<T>(Channel<T> channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return (FromWriter(channel.Writer), FromReader(channel.Reader));
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text;
+
+namespace Structured.Testing;
+
+/// <summary>
+/// The instrument of a <see cref="TestLoop"/> run: records every task step into a trace, the choices the
+/// schedule made, and the live tasks (for the deadlock report). Runs on the loop thread only.
+/// </summary>
+internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IInstrument
+{
+    readonly List<TraceStep> _steps = [];
+    readonly List<int> _choices = [];
+    readonly HashSet<long> _started = [];
+    readonly List<TaskInfo> _live = [];
+    TaskInfo? _root;
+    TraceStep? _current;
+    List<string>? _spawned;
+    Loop? _loop;
+
+    // The choice made for the callback the loop is about to run, tagged with the loop's callback count at
+    // that moment: a choice that picked a callback of no task must not be pinned on the next task step.
+    int _pendingChoice = -1, _pendingReady;
+    long _pendingAt = -1;
+
+    bool _mainEnded;
+    Exception? _mainError;
+
+    internal IReadOnlyList<int> Choices => _choices;
+
+    internal RunTrace ToTrace() => new(schedule, _steps, _choices);
+
+    internal void Chose(int position, int readyCount)
+    {
+        _choices.Add(position);
+        _pendingChoice = position;
+        _pendingReady = readyCount;
+        _pendingAt = (_loop ??= Loop.Current)?.Statistics.CallbacksRun ?? -1;
+    }
+
+    /// <summary>Called by the main task's wrapper when the test body ends, on the loop thread, inside the main task's last step.</summary>
+    internal void MainEnded(Exception? error)
+    {
+        _mainEnded = true;
+        _mainError = error;
+    }
+
+    void IInstrument.TaskSpawned(TaskInfo task)
+    {
+        _root ??= task;
+        _live.Add(task);
+        if (_current is not null)
+            (_spawned ??= []).Add(task.Name);
+    }
+
+    void IInstrument.TaskExited(TaskInfo task) => _live.Remove(task);
+
+    void IInstrument.BeforeTaskStep(TaskInfo task)
+    {
+        _loop ??= task.Loop;
+        int? choice = null, ready = null;
+        if (_pendingChoice >= 0 && _loop is not null && _loop.Statistics.CallbacksRun == _pendingAt + 1)
+        {
+            choice = _pendingChoice;
+            ready = _pendingReady;
+        }
+        _pendingChoice = -1;
+        _spawned = null;
+        _current = new TraceStep(_steps.Count + 1, task, _started.Add(task.Id), clock.Now, choice, ready);
+    }
+
+    void IInstrument.AfterTaskStep(TaskInfo task)
+    {
+        var step = _current;
+        _current = null;
+        if (step is null)
+            return;
+        var spawned = _spawned;
+        _spawned = null;
+        if (ReferenceEquals(task, _root) && _mainEnded)
+        {
+            // The main task ends inside its last step; the loop reports its exit only after the run.
+            _mainEnded = false;
+            step.End(_mainError is null ? TraceStepOutcome.Finished : TraceStepOutcome.Failed, null, _mainError, spawned);
+        }
+        else
+        {
+            switch (task.State)
+            {
+                case TaskState.Finished:
+                    var error = (task as NurseryTask)?.Error;
+                    step.End(error is null ? TraceStepOutcome.Finished : TraceStepOutcome.Failed, null, error, spawned);
+                    break;
+                case TaskState.Blocked:
+                    step.End(TraceStepOutcome.Blocked, task.WaitingOn, null, spawned);
+                    break;
+                default:
+                    step.End(TraceStepOutcome.Yielded, null, null, spawned);
+                    break;
+            }
+        }
+        _steps.Add(step);
+    }
+
+    /// <summary>The loop's deadlock factory: every task is blocked and nothing (timer, post, outside work) can wake one.</summary>
+    internal Exception MakeDeadlock(Loop loop)
+    {
+        var blocked = new List<string>();
+        foreach (var task in _live)
+        {
+            if (task.State == TaskState.Finished)
+                continue;
+            blocked.Add($"'{task.Name}' waits on {task.WaitingOn ?? "something outside Structured"}");
+        }
+        var message = new StringBuilder()
+            .Append("Deadlock: every task is blocked, and no timer, post or outside work is pending that could wake one.")
+            .AppendLine().Append("Blocked tasks:");
+        foreach (var line in blocked)
+            message.AppendLine().Append("  ").Append(line);
+        string tree = loop.DumpTaskTree();
+        message.AppendLine().Append("Task tree:").AppendLine().Append(tree.TrimEnd());
+        return new DeadlockException(message.ToString(), tree, blocked, ToTrace());
+    }
+}

@@ -1,0 +1,114 @@
+using System.Runtime.ExceptionServices;
+
+namespace Structured.Testing;
+
+/// <summary>
+/// A deterministic loop for tests (Trio's <c>trio.testing</c>): a <see cref="Loop"/> on a
+/// <see cref="VirtualClock"/> driven by a <see cref="Schedule"/>, which records a trace of every task step
+/// and turns "every task blocked, nothing can wake them" into a <see cref="DeadlockException"/>.
+/// </summary>
+/// <example>
+/// <code>
+/// var trace = TestLoop.Run(async () =>
+/// {
+///     await Nursery.RunAsync(async n =>
+///     {
+///         n.StartSoon(async () => await Time.SleepAsync(TimeSpan.FromHours(1)), "sleeper");
+///     });
+/// }, Schedule.Random(42));   // returns at once: the clock jumps over the hour
+/// </code>
+/// </example>
+public static class TestLoop
+{
+    /// <summary>
+    /// Runs <paramref name="body"/> on a new loop on this thread, on a virtual clock, under
+    /// <paramref name="schedule"/>, until it and everything under it is done; returns the trace of the run.
+    /// </summary>
+    /// <param name="body">The test's code, the loop's main task. Make it self-contained (fresh state per call) to replay it.</param>
+    /// <param name="schedule">Which ready task runs next at each step. The default, null, is <see cref="Schedule.Fifo"/>.</param>
+    /// <param name="clock">
+    /// The clock. The default, null, is a new <see cref="VirtualClock"/> with <see cref="VirtualClock.AutojumpThreshold"/>
+    /// zero: time jumps to the next timer as soon as every task is blocked, so sleeps take no real time.
+    /// Pass <c>new VirtualClock()</c> to move time only with <see cref="VirtualClock.Advance"/>.
+    /// </param>
+    /// <returns>Every task step in the order the loop ran them, and the choices the schedule made.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">This thread is already running a loop (call it from a test thread, not from inside a loop).</exception>
+    /// <exception cref="DeadlockException">Every task blocked with no timer pending and nothing outside that could wake them.</exception>
+    /// <remarks>The body's failure comes out as itself, with its stack trace (not wrapped).</remarks>
+    public static RunTrace Run(Func<Task> body, Schedule? schedule = null, VirtualClock? clock = null)
+    {
+        var (trace, error) = RunCore(body, schedule, clock);
+        error?.Throw();
+        return trace;
+    }
+
+    /// <summary>Runs like <see cref="Run"/> but returns the failure instead of throwing it.</summary>
+    internal static (RunTrace Trace, ExceptionDispatchInfo? Error) RunCore(Func<Task> body, Schedule? schedule, VirtualClock? clock)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (Loop.Current is not null)
+            throw new InvalidOperationException("TestLoop.Run was called on a thread that is already running a loop. Call it from the test's own thread, or await the code directly inside the running loop.");
+        schedule ??= Schedule.Fifo;
+        clock ??= new VirtualClock { AutojumpThreshold = TimeSpan.Zero };
+        var recorder = new TraceRecorder(clock, schedule);
+        var options = new LoopOptions
+        {
+            Clock = clock,
+            Schedule = new RecordingSchedule(schedule, recorder),
+            Instruments = [recorder],
+            DeadlockFactory = recorder.MakeDeadlock,
+        };
+        ExceptionDispatchInfo? error = null;
+        try
+        {
+            Loop.Run(async () =>
+            {
+                var task = body() ?? throw new InvalidOperationException("TestLoop.Run: the body returned a null Task; return the Task of an async method.");
+                try
+                {
+                    await task;
+                }
+                catch (Exception e)
+                {
+                    recorder.MainEnded(e);
+                    throw;
+                }
+                recorder.MainEnded(null);
+            }, options);
+        }
+        catch (Exception e)
+        {
+            error = ExceptionDispatchInfo.Capture(e);
+        }
+        return (recorder.ToTrace(), error);
+    }
+
+    /// <summary>
+    /// Waits until every other task of the loop is blocked (Trio's <c>wait_all_tasks_blocked</c>): nothing is
+    /// ready to run, and then <paramref name="cushion"/> of real time passed with nothing becoming ready.
+    /// Tasks waiting with the same cushion wake together; the smallest cushion wakes first.
+    /// </summary>
+    /// <param name="cushion">Real time the loop must stay idle. The default is zero: as soon as it is idle.</param>
+    /// <remarks>
+    /// Timers that are already due (for example after <see cref="VirtualClock.Advance"/>) run their tasks
+    /// first. Waiters wake before an autojump clock jumps: the clock moves only when nobody waits here.
+    /// A cancel point: the wait ends with <see cref="Cancelled"/> when the code is cancelled.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="cushion"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">The caller is not a task on a loop's thread.</exception>
+    /// <exception cref="Cancelled">The code is cancelled.</exception>
+    public static ValueTask WaitAllTasksBlockedAsync(TimeSpan cushion = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cushion, TimeSpan.Zero);
+        var task = TaskInfo.CurrentOrNull;
+        if (task?.Loop is not { } loop || !loop.IsOnLoopThread)
+            throw new InvalidOperationException("TestLoop.WaitAllTasksBlockedAsync must be awaited by a task on a loop (inside TestLoop.Run or Loop.Run); off the loop nobody knows when all tasks are blocked.");
+        Blocking.ThrowIfCancelled(task);
+        var parker = task.RentParker();
+        var wait = parker.Park(IdleWaiter.Instance);
+        loop.AddIdleWaiter(parker, cushion);
+        Blocking.RegisterWithScope(task, parker);
+        return wait;
+    }
+}
