@@ -29,16 +29,15 @@ public sealed class ParkingLot : IParkWaiter
     static long s_nextId;
 
     /// <summary>
-    /// Guards the queue (<c>_head</c>, <c>_tail</c>, <c>_count</c> and the links of the parkers in it). The
-    /// primitives built on a lot guard their own state with it too, so a hand-off is one critical section.
+    /// Guards the queue and the links of the parkers in it. The primitives built on a lot guard their own
+    /// state with it too, so a hand-off is one critical section.
     /// Lock order: a cancel scope's gate before this one; two lots in the order of their <c>_id</c>.
     /// </summary>
     internal readonly Lock Gate = new();
 
     readonly long _id = Interlocked.Increment(ref s_nextId);
     readonly string _description;
-    Parker? _head, _tail;
-    int _count;
+    readonly WaitQueue _queue;
 
     /// <summary>Creates an empty parking lot.</summary>
     public ParkingLot()
@@ -47,10 +46,14 @@ public sealed class ParkingLot : IParkWaiter
     }
 
     /// <summary>Creates a lot whose parked tasks the task tree shows as waiting on <paramref name="description"/>.</summary>
-    internal ParkingLot(string description) => _description = description;
+    internal ParkingLot(string description)
+    {
+        _description = description;
+        _queue = new WaitQueue(this);
+    }
 
     /// <summary>How many tasks are parked here now (Trio's <c>len(lot)</c>).</summary>
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _queue.Count;
 
     /// <summary>A snapshot of the lot's counters (Trio's <c>statistics()</c>).</summary>
     public ParkingLotStatistics Statistics => new(Count);
@@ -117,7 +120,7 @@ public sealed class ParkingLot : IParkWaiter
         if (ReferenceEquals(newLot, this))
         {
             lock (Gate)
-                return MoveLocked(this, Math.Min(count, _count));
+                return MoveLocked(this, Math.Min(count, _queue.Count));
         }
         // Both gates at once, so that a cancellation always finds the task in one of the two queues.
         var (first, second) = _id < newLot._id ? (this, newLot) : (newLot, this);
@@ -146,23 +149,13 @@ public sealed class ParkingLot : IParkWaiter
     }
 
     /// <summary>The first parked task's parker, taken out of the queue, or null. Caller holds <see cref="Gate"/>.</summary>
-    internal Parker? DequeueLocked()
-    {
-        var first = _head;
-        if (first is not null)
-            RemoveLocked(first);
-        return first;
-    }
+    internal Parker? DequeueLocked() => _queue.Dequeue();
 
     /// <summary>The number of parkers queued, read under <see cref="Gate"/>.</summary>
-    internal int CountLocked => _count;
+    internal int CountLocked => _queue.Count;
 
     /// <summary>The parkers queued, first to last. Caller holds <see cref="Gate"/>.</summary>
-    internal IEnumerable<Parker> EnumerateLocked()
-    {
-        for (var parker = _head; parker is not null; parker = parker.Next)
-            yield return parker;
-    }
+    internal IEnumerable<Parker> EnumerateLocked() => _queue.Enumerate();
 
     /// <summary>
     /// Takes <paramref name="parker"/> out of whichever lot it is queued in now (it may have been reparked since
@@ -170,15 +163,12 @@ public sealed class ParkingLot : IParkWaiter
     /// </summary>
     internal static void RemoveFromItsLot(Parker parker)
     {
-        while (Volatile.Read(ref parker.Queue) is ParkingLot lot)
+        while (Volatile.Read(ref parker.Queue) is WaitQueue { Owner: ParkingLot lot })
         {
             lock (lot.Gate)
             {
-                if (ReferenceEquals(parker.Queue, lot))
-                {
-                    lot.RemoveLocked(parker);
+                if (lot._queue.Remove(parker))
                     return;
-                }
             }
             // Reparked between the read and the lock: look again.
         }
@@ -199,35 +189,7 @@ public sealed class ParkingLot : IParkWaiter
         return moved;
     }
 
-    void EnqueueLocked(Parker parker)
-    {
-        Debug.Assert(parker.Queue is null, "a parker waits in one queue at a time");
-        parker.Next = null;
-        parker.Previous = _tail;
-        if (_tail is null)
-            _head = parker;
-        else
-            _tail.Next = parker;
-        _tail = parker;
-        Volatile.Write(ref parker.Queue, this);
-        Volatile.Write(ref _count, _count + 1);
-    }
-
-    void RemoveLocked(Parker parker)
-    {
-        Debug.Assert(ReferenceEquals(parker.Queue, this));
-        if (parker.Previous is null)
-            _head = parker.Next;
-        else
-            parker.Previous.Next = parker.Next;
-        if (parker.Next is null)
-            _tail = parker.Previous;
-        else
-            parker.Next.Previous = parker.Previous;
-        parker.Next = parker.Previous = null;
-        Volatile.Write(ref parker.Queue, null);
-        Volatile.Write(ref _count, _count - 1);
-    }
+    void EnqueueLocked(Parker parker) => _queue.Enqueue(parker);
 
     string IParkWaiter.Describe() => _description;
 

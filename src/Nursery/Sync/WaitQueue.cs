@@ -4,20 +4,25 @@ namespace Structured;
 
 /// <summary>
 /// A FIFO of parked tasks for a primitive, intrusive through <see cref="Parker.Next"/>: enqueue, dequeue and
-/// removal of a cancelled waiter are O(1) and allocate nothing. Not thread-safe: the primitive's lock guards it.
+/// removal of a cancelled waiter are O(1) and allocate nothing. Not thread-safe: the primitive's lock guards
+/// it; only <see cref="Count"/> and a parker's <see cref="Parker.Queue"/> may be read without that lock.
 /// </summary>
-internal sealed class WaitQueue
+/// <param name="owner">The primitive the queue belongs to, for code that finds it from a parker.</param>
+internal sealed class WaitQueue(object? owner = null)
 {
     Parker? _head, _tail;
+    int _count;
 
-    internal int Count { get; private set; }
+    /// <summary>The primitive the queue belongs to (a <see cref="ParkingLot"/> finds itself from a parker this way).</summary>
+    internal object? Owner => owner;
+
+    internal int Count => Volatile.Read(ref _count);
 
     internal Parker? First => _head;
 
     internal void Enqueue(Parker parker)
     {
-        Debug.Assert(parker.Queue is null);
-        parker.Queue = this;
+        Debug.Assert(parker.Queue is null, "a parker waits in one queue at a time");
         parker.Next = null;
         parker.Previous = _tail;
         if (_tail is null)
@@ -25,7 +30,8 @@ internal sealed class WaitQueue
         else
             _tail.Next = parker;
         _tail = parker;
-        Count++;
+        Volatile.Write(ref parker.Queue, this);
+        Volatile.Write(ref _count, _count + 1);
     }
 
     /// <summary>Removes <paramref name="parker"/> if it is still in this queue (a waiter aborted by a cancellation).</summary>
@@ -42,9 +48,16 @@ internal sealed class WaitQueue
         else
             parker.Next.Previous = parker.Previous;
         parker.Next = parker.Previous = null;
-        parker.Queue = null;
-        Count--;
+        Volatile.Write(ref parker.Queue, null);
+        Volatile.Write(ref _count, _count - 1);
         return true;
+    }
+
+    /// <summary>The parkers queued, first to last.</summary>
+    internal IEnumerable<Parker> Enumerate()
+    {
+        for (var parker = _head; parker is not null; parker = parker.Next)
+            yield return parker;
     }
 
     internal Parker? Dequeue()
