@@ -79,24 +79,22 @@ public class ClockTests
     {
         var clock = new VirtualClock();
         TimeSpan slept = default;
-        var helper = new Thread(() =>
-        {
-            // The loop is idle (it has no timer to jump to); advancing the clock wakes it.
-            SpinWait.SpinUntil(() => clock.Now == TimeSpan.Zero && Volatile.Read(ref s_sleeping));
-            clock.Advance(S(7));
-        }) { IsBackground = true };
         Run(async () =>
         {
+            var loop = Loop.Current!;
             var start = Time.Now;
+            // The loop has nothing to jump to by itself; once the sleep's timer is armed, another thread advances.
+            var helper = new Thread(() =>
+            {
+                SpinWait.SpinUntil(() => loop.Statistics.TimersPending == 1);
+                clock.Advance(S(7));
+            }) { IsBackground = true };
             helper.Start();
-            Volatile.Write(ref s_sleeping, true);
             await Time.SleepAsync(S(7));
             slept = Time.Now - start;
         }, new LoopOptions { Clock = clock });
         Assert.Equal(S(7), slept);
     }
-
-    static bool s_sleeping;
 
     [Fact]
     public void A_clock_rate_moves_virtual_time_with_real_time()

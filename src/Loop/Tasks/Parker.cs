@@ -17,7 +17,7 @@ namespace Structured;
 /// was cancelled) can never wake a later one. The continuation goes to the task's own scheduler: the loop's
 /// ready queue for a loop task, the thread pool otherwise.</para>
 /// </remarks>
-internal sealed class Parker : IValueTaskSource, ILoopTimer
+internal sealed class Parker : IValueTaskSource, ILoopTimer, IThreadPoolWorkItem
 {
     // _state = (version << 2) | phase; the version is the ValueTask token of the current park.
     // Aborting: an abort won the wake and is taking the parker out of its wait queue; the task cannot resume yet.
@@ -130,7 +130,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
         }
         var continuation = Interlocked.Exchange(ref _continuation, s_completed);
         if (continuation is not null)
-            Task.ScheduleContinuation(continuation, _continuationState, _executionContext);
+            Schedule(continuation, _continuationState);
         return true;
     }
 
@@ -149,6 +149,37 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     {
         int state = Volatile.Read(ref _state);
         return (state & PhaseMask) == Parked && TryWakeState(state, error, abort: true);
+    }
+
+    /// <summary>
+    /// Runs the continuation on the task's scheduler. Off the loop the parker queues itself as the thread-pool
+    /// work item (its continuation fields are not reused before the continuation has run), so a wake-up
+    /// allocates nothing there either.
+    /// </summary>
+    void Schedule(Action<object?> continuation, object? state)
+    {
+        if (Task.Loop is null && _executionContext is null)
+        {
+            _poolContinuation = continuation;
+            _poolContinuationState = state;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+        else
+        {
+            Task.ScheduleContinuation(continuation, state, _executionContext);
+        }
+    }
+
+    Action<object?>? _poolContinuation;
+    object? _poolContinuationState;
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        var continuation = _poolContinuation!;
+        var state = _poolContinuationState;
+        _poolContinuation = null;
+        _poolContinuationState = null;
+        continuation(state);
     }
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token)
@@ -175,7 +206,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
         if (Interlocked.CompareExchange(ref _continuation, continuation, null) is not null)
         {
             // Woken between the awaiter's IsCompleted check and this call.
-            Task.ScheduleContinuation(continuation, state, _executionContext);
+            Schedule(continuation, state);
             return;
         }
         if (_wakeWhenAwaited)

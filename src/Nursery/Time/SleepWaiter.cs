@@ -14,7 +14,7 @@ internal sealed class SleepWaiter : IParkWaiter
 
     public void Abort(Parker parker)
     {
-        if (parker.Payload is ITimer timer)
+        if (parker.Payload is IDisposable timer)
             timer.Dispose();
         else
             parker.Task.Loop?.RemoveTimer(parker); // loop tasks are aborted on the loop thread only

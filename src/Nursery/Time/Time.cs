@@ -61,13 +61,7 @@ public static class Time
         }
         else
         {
-            var due = TimeSpan.FromTicks(Math.Max(0, dueTicks - NowTicksFor(null)));
-            // The timer names the park it belongs to: if it fires after this sleep was cancelled, it misses.
-            parker.Payload = TimeProvider.System.CreateTimer(static s =>
-            {
-                var (p, version) = ((Parker, short))s!;
-                p.TryWake(version);
-            }, (parker, parker.Version), due, Timeout.InfiniteTimeSpan);
+            parker.Payload = OffLoopSleepTimer.Start(parker, dueTicks);
         }
         Blocking.RegisterWithScope(task, parker);
         return wait;
