@@ -17,7 +17,7 @@ namespace Structured;
 /// was cancelled) can never wake a later one. The continuation goes to the task's own scheduler: the loop's
 /// ready queue for a loop task, the thread pool otherwise.</para>
 /// </remarks>
-internal sealed class Parker : IValueTaskSource, ILoopTimer, IThreadPoolWorkItem
+internal sealed class Parker : IValueTaskSource, ILoopTimer
 {
     // _state = (version << 2) | phase; the version is the ValueTask token of the current park.
     // Aborting: an abort won the wake and is taking the parker out of its wait queue; the task cannot resume yet.
@@ -151,36 +151,9 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer, IThreadPoolWorkItem
         return (state & PhaseMask) == Parked && TryWakeState(state, error, abort: true);
     }
 
-    /// <summary>
-    /// Runs the continuation on the task's scheduler. Off the loop the parker queues itself as the thread-pool
-    /// work item (its continuation fields are not reused before the continuation has run), so a wake-up
-    /// allocates nothing there either.
-    /// </summary>
+    /// <summary>Runs the continuation on the task's scheduler: its loop, or the thread pool.</summary>
     void Schedule(Action<object?> continuation, object? state)
-    {
-        if (Task.Loop is null && _executionContext is null)
-        {
-            _poolContinuation = continuation;
-            _poolContinuationState = state;
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-        }
-        else
-        {
-            Task.ScheduleContinuation(continuation, state, _executionContext);
-        }
-    }
-
-    Action<object?>? _poolContinuation;
-    object? _poolContinuationState;
-
-    void IThreadPoolWorkItem.Execute()
-    {
-        var continuation = _poolContinuation!;
-        var state = _poolContinuationState;
-        _poolContinuation = null;
-        _poolContinuationState = null;
-        continuation(state);
-    }
+        => Task.ScheduleContinuation(continuation, state, _executionContext);
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token)
     {

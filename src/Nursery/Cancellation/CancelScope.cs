@@ -325,11 +325,17 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
         Exception? error = null;
         try
         {
-            await (bodyTask ?? body() ?? throw NullBody());
+            bodyTask ??= body() ?? throw NullBody();
         }
         catch (Exception e)
         {
             error = e;
+        }
+        if (bodyTask is not null)
+        {
+            // Not a plain await: a cancelled body would throw again here only for us to catch it.
+            await bodyTask.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            error = TaskErrors.ErrorOf(bodyTask);
         }
         Rethrow(Exit(task, error), error);
     }
@@ -344,13 +350,22 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
         Enter(task);
         Exception? error = null;
         T? result = default;
+        Task<T>? bodyTask = null;
         try
         {
-            result = await (body() ?? throw NullBody());
+            bodyTask = body() ?? throw NullBody();
         }
         catch (Exception e)
         {
             error = e;
+        }
+        if (bodyTask is not null)
+        {
+            // SuppressThrowing is for the non-generic Task only: await the Task<T> as a Task.
+            await ((Task)bodyTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            error = TaskErrors.ErrorOf(bodyTask);
+            if (error is null)
+                result = bodyTask.Result;
         }
         Rethrow(Exit(task, error), error);
         return result;

@@ -79,14 +79,24 @@ public sealed class Nursery : IParkWaiter
         var task = TaskRuntime.EnsureTask();
         var nursery = new Nursery(task);
         nursery._scope.Enter(task);
+        Exception? bodyError = null;
+        Task? bodyTask = null;
         try
         {
-            await (body(nursery) ?? throw new InvalidOperationException("The body given to Nursery.RunAsync returned a null Task; return the Task of an async method."));
+            bodyTask = body(nursery) ?? throw new InvalidOperationException("The body given to Nursery.RunAsync returned a null Task; return the Task of an async method.");
         }
         catch (Exception e)
         {
-            nursery.AddError(e, task.Name + " (nursery body)");
+            bodyError = e;
         }
+        if (bodyTask is not null)
+        {
+            // Not a plain await: a cancelled body would throw again here only for us to catch it.
+            await bodyTask.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+            bodyError = TaskErrors.ErrorOf(bodyTask);
+        }
+        if (bodyError is not null)
+            nursery.AddError(bodyError, task.Name + " (nursery body)");
         await nursery.WaitForChildrenAsync(task);
         var error = nursery.Close(task);
         if (error is not null)

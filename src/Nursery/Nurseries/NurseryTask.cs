@@ -109,18 +109,7 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     {
         var task = (Task)_bodyOrTask!;
         _bodyOrTask = null;
-        Exception? error = null;
-        if (!task.IsCompletedSuccessfully)
-        {
-            try
-            {
-                task.GetAwaiter().GetResult();
-            }
-            catch (Exception e)
-            {
-                error = e;
-            }
-        }
+        var error = TaskErrors.ErrorOf(task);
         Error = error;
         if (Loop is { } loop)
             loop.TaskFinished(this);
