@@ -1,0 +1,77 @@
+using System.Globalization;
+using BenchmarkDotNet.Running;
+
+namespace Benchmarks;
+
+/// <summary>
+/// Entry point. <c>--quick</c>: the quick mode (one table, under 3 minutes); <c>--scale</c>: the scale checks
+/// (with <c>--quick</c>: both); anything else goes to BenchmarkDotNet (<c>--filter '*W1*'</c>, <c>--list flat</c>,
+/// <c>--job short</c>; <c>--outofproc</c> to let it build a separate process).
+/// </summary>
+public static class Program
+{
+    /// <summary>Runs the selected mode.</summary>
+    public static int Main(string[] args)
+    {
+        CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        if (args.Length == 2 && args[0] == "--w5-child")
+            return W5Child.RunChild(args[1]);
+
+        var options = new QuickOptions();
+        bool quick = false;
+        var rest = new List<string>();
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--quick":
+                    quick = true;
+                    break;
+                case "--scale":
+                    options.Scale = true;
+                    break;
+                case "--only":
+                    foreach (var name in args[++i].Split(','))
+                        options.Only.Add(name.Trim());
+                    break;
+                case "--reps":
+                    options.Reps = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    options.SlowReps = Math.Min(options.SlowReps, options.Reps);
+                    break;
+                case "--w5-reps":
+                    options.W5Reps = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--python":
+                    options.PythonResults = args[++i];
+                    break;
+                case "--out":
+                    options.OutputFile = args[++i];
+                    break;
+                case "--outofproc":
+                    BenchConfig.InProcess = false;
+                    break;
+                default:
+                    rest.Add(args[i]);
+                    break;
+            }
+        }
+
+        if (quick)
+            return new QuickRun(options).Run();
+        if (options.Scale)
+        {
+            foreach (var line in ScaleRun.Run(line => Console.Error.WriteLine(line)))
+                Console.WriteLine($"- {line}");
+            return 0;
+        }
+        if (rest.Any(a => a is "--job" or "-j"))
+        {
+            BenchConfig.CommandLineJob = true;
+            if (BenchConfig.InProcess && !rest.Contains("--inProcess"))
+                rest.Add("--inProcess");
+        }
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest]);
+        return 0;
+    }
+}
