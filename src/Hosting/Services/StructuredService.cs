@@ -1,0 +1,72 @@
+namespace Structured;
+
+/// <summary>
+/// A long-running service written with nurseries, hosted by <c>Microsoft.Extensions.Hosting</c>: derive from it,
+/// override <see cref="RunAsync"/>, and register it with
+/// <c>services.AddStructuredService&lt;TService&gt;()</c>.
+/// </summary>
+/// <remarks>
+/// <para><b>Where it runs.</b> By default on a <see cref="Loop"/> of its own (one dedicated thread: code between awaits
+/// never races with other tasks of the service); with <see cref="StructuredServiceOptions.RunOnThreadPool"/>, on the
+/// .NET thread pool.</para>
+/// <para><b>Stopping in two phases.</b> <see cref="RunAsync"/> runs inside a cancel scope of its own, the
+/// <em>stopping scope</em>, while the tasks it starts into <c>nursery</c> run outside it:</para>
+/// <list type="number">
+/// <item><description>Soft phase: when the host begins to stop, the stopping scope is cancelled. The body of
+/// <see cref="RunAsync"/> (typically the loop that accepts work) meets <see cref="Cancelled"/> at its next checkpoint,
+/// <c>stopping</c> is cancelled (pass it to .NET APIs: a cancellation it raises counts as the scope's own), and the body
+/// ends quietly. The tasks in <c>nursery</c>, the work in flight, keep running and finish.</description></item>
+/// <item><description>Hard phase: if they have not finished when the host's <c>HostOptions.ShutdownTimeout</c> runs out,
+/// the whole service is cancelled, and the task tree of what was still running is logged as a warning.</description></item>
+/// </list>
+/// <para>When the host's <c>StopAsync</c> returns, no task of the service is running. The one exception is code that
+/// ignores cancellation (a blocking call, a shielded scope without a deadline): after
+/// <see cref="StructuredServiceOptions.AbandonTimeout"/> it is abandoned, and the task tree saying where it is stuck is
+/// logged as an error.</para>
+/// <para><b>Errors.</b> An exception from the body or from any task in the nursery cancels the rest (nursery rules),
+/// every error is logged through <c>ILogger</c>, the host is stopped and the process exit code is set to 1
+/// (<see cref="Environment.ExitCode"/>; <c>host.RunStructuredAsync()</c> returns it too). The service always runs or
+/// reports: even when the host stops right after it started, the body has started, and is then cancelled.</para>
+/// </remarks>
+/// <example>
+/// <code>
+/// sealed class Worker(IJobQueue queue) : StructuredService
+/// {
+///     protected override async Task RunAsync(Nursery nursery, CancellationToken stopping)
+///     {
+///         while (true)
+///         {
+///             var job = await queue.TakeAsync(stopping);          // cancelled when the host stops: no new work
+///             nursery.StartSoon(() => job.RunAsync(), job.Name);  // work in flight: drains before the host exits
+///         }
+///     }
+/// }
+///
+/// builder.Services.AddStructuredService&lt;Worker&gt;();
+/// </code>
+/// </example>
+public abstract class StructuredService
+{
+    /// <summary>The service's name in logs, in the task tree and on its loop thread.</summary>
+    /// <value>The default is the name of the derived type.</value>
+    public virtual string Name => GetType().Name;
+
+    /// <summary>
+    /// The service's code. Runs in the stopping scope (see the class remarks); starts its long-lived work into
+    /// <paramref name="nursery"/>, the root nursery of the service, which the host waits for when it stops.
+    /// </summary>
+    /// <param name="nursery">The root nursery: tasks started into it drain when the host stops, until the shutdown timeout.</param>
+    /// <param name="stopping">
+    /// Cancelled when the host begins to stop: the token of the stopping scope, so a .NET API that throws with it
+    /// ends the body quietly. Tasks in <paramref name="nursery"/> may read or register on it to learn that the host is
+    /// stopping; they should not pass it to .NET APIs, because there it would be a foreign cancellation (an error).
+    /// </param>
+    /// <returns>A task that completes when the body is done; the service is done when the nursery is too.</returns>
+    protected abstract Task RunAsync(Nursery nursery, CancellationToken stopping);
+
+    /// <summary>The runner's way in: <see cref="RunAsync"/> stays <c>protected</c>, so overrides read the same everywhere.</summary>
+    internal Task InvokeAsync(Nursery nursery, CancellationToken stopping) => RunAsync(nursery, stopping);
+
+    /// <inheritdoc/>
+    public override string ToString() => $"structured service '{Name}'";
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics.CodeAnalysis;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Structured;
+
+// In the namespace of IServiceCollection, as AddHostedService: found without an extra using.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>
+/// Registers structured services with a host (<c>Microsoft.Extensions.Hosting</c>): each runs in a root nursery on a
+/// loop thread of its own, stops in two phases and reports every error (see <see cref="StructuredService"/>).
+/// </summary>
+/// <example>
+/// <code>
+/// var builder = Host.CreateApplicationBuilder(args);
+/// builder.Services.AddStructuredService&lt;ChatService&gt;();
+/// builder.Services.AddStructuredService("ticker", async (nursery, stopping) =>
+/// {
+///     while (true)
+///         await Time.SleepAsync(TimeSpan.FromSeconds(1));   // cancelled when the host stops
+/// });
+/// return await builder.Build().RunStructuredAsync();       // 0, or 1 when a service failed
+/// </code>
+/// </example>
+public static class StructuredServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <typeparamref name="TService"/> as a singleton (unless it is registered already) and runs it as a
+    /// structured service of the host.
+    /// </summary>
+    /// <typeparam name="TService">The service; its constructor's parameters come from the container.</typeparam>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configure">Sets the service's options; null for the defaults (own loop thread, see <see cref="StructuredServiceOptions"/>).</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    public static IServiceCollection AddStructuredService<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>(
+        this IServiceCollection services, Action<StructuredServiceOptions>? configure = null)
+        where TService : StructuredService
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton<TService>();
+        return AddRunner(services, static provider => provider.GetRequiredService<TService>(), configure);
+    }
+
+    /// <summary>Runs <paramref name="body"/> as a structured service of the host.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="name">The service's name in logs and in the task tree.</param>
+    /// <param name="body">
+    /// The service's code (<see cref="StructuredService.RunAsync"/> without the token): it runs in the stopping scope,
+    /// and the tasks it starts into the nursery drain when the host stops. <c>CancelScope.CurrentToken</c> in the body
+    /// is the stopping token.
+    /// </param>
+    /// <param name="configure">Sets the service's options; null for the defaults.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    public static IServiceCollection AddStructuredService(
+        this IServiceCollection services, string name, Func<Nursery, Task> body, Action<StructuredServiceOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return services.AddStructuredService(name, (nursery, _) => body(nursery), configure);
+    }
+
+    /// <summary>Runs <paramref name="body"/> as a structured service of the host.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="name">The service's name in logs and in the task tree.</param>
+    /// <param name="body">The service's code: as <see cref="StructuredService.RunAsync"/>, with the root nursery and the stopping token.</param>
+    /// <param name="configure">Sets the service's options; null for the defaults.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    public static IServiceCollection AddStructuredService(
+        this IServiceCollection services, string name, Func<Nursery, CancellationToken, Task> body, Action<StructuredServiceOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(body);
+        var service = new DelegateStructuredService(name, body);
+        return AddRunner(services, _ => service, configure);
+    }
+
+    /// <summary>Runs <paramref name="body"/>, which reads the host's services, as a structured service of the host.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="name">The service's name in logs and in the task tree.</param>
+    /// <param name="body">The service's code: the host's service provider, the root nursery and the stopping token.</param>
+    /// <param name="configure">Sets the service's options; null for the defaults.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    public static IServiceCollection AddStructuredService(
+        this IServiceCollection services, string name, Func<IServiceProvider, Nursery, CancellationToken, Task> body, Action<StructuredServiceOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(body);
+        return AddRunner(services, provider => new DelegateStructuredService(name, (nursery, stopping) => body(provider, nursery, stopping)), configure);
+    }
+
+    static IServiceCollection AddRunner(IServiceCollection services, Func<IServiceProvider, StructuredService> service, Action<StructuredServiceOptions>? configure)
+    {
+        var options = new StructuredServiceOptions();
+        configure?.Invoke(options);
+        services.TryAddSingleton<ServiceFailures>();
+        services.AddSingleton<IHostedService>(provider => new StructuredServiceRunner(
+            service(provider),
+            options,
+            provider.GetService<ILoggerFactory>(),
+            provider.GetService<IHostApplicationLifetime>(),
+            provider.GetRequiredService<ServiceFailures>(),
+            provider.GetService<IOptions<HostOptions>>()?.Value.ShutdownTimeout));
+        return services;
+    }
+}

@@ -1,0 +1,45 @@
+namespace Structured;
+
+/// <summary>How one structured service runs and stops (see <see cref="StructuredService"/>).</summary>
+public sealed class StructuredServiceOptions
+{
+    TimeSpan _abandonTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Whether the service runs on the .NET thread pool instead of on a <see cref="Loop"/> of its own.
+    /// </summary>
+    /// <value>The default is false: a dedicated loop thread, so code between awaits never races with the service's other tasks.</value>
+    public bool RunOnThreadPool { get; set; }
+
+    /// <summary>The options of the service's loop (clock, schedule, instruments); ignored with <see cref="RunOnThreadPool"/>.</summary>
+    /// <value>The default is null: real time, FIFO scheduling.</value>
+    public LoopOptions? LoopOptions { get; set; }
+
+    /// <summary>Whether the host stops once the service has finished by itself, without an error.</summary>
+    /// <value>
+    /// The default is false, as for <c>BackgroundService</c>: the other services keep the host running. Set it for a
+    /// worker whose end is the end of the program. A service that fails always stops the host.
+    /// </value>
+    public bool StopHostWhenDone { get; set; }
+
+    /// <summary>
+    /// How long the host's <c>StopAsync</c> waits, after the shutdown timeout cancelled the service, for its tasks to
+    /// unwind. Code still running then ignores cancellation: it is abandoned, the task tree saying where it is stuck is
+    /// logged as an error, and the exit code is set to 1.
+    /// </summary>
+    /// <value>The default is 5 seconds. Cancellation unwinds in microseconds unless code blocks or ignores it.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan AbandonTimeout
+    {
+        get => _abandonTimeout;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _abandonTimeout = value;
+        }
+    }
+
+    /// <summary>Whether a failure sets <see cref="Environment.ExitCode"/> to 1, so that a plain <c>host.Run()</c> exits non-zero.</summary>
+    /// <value>The default is true. <c>host.RunStructuredAsync()</c> returns 1 after a failure either way.</value>
+    public bool SetExitCode { get; set; } = true;
+}

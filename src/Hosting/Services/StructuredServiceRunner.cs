@@ -1,0 +1,266 @@
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Structured;
+
+/// <summary>
+/// The <see cref="IHostedService"/> that runs one <see cref="StructuredService"/>: a root nursery on a loop thread of
+/// its own (or on the thread pool), stopped in two phases by the host.
+/// </summary>
+/// <remarks>
+/// The shape of the service's task, outermost first: <c>_everything</c> (the hard phase cancels it) → the root nursery
+/// (the service's long-lived tasks) → <c>_stopping</c> (the soft phase cancels it) → the service's body. Both scopes
+/// may be cancelled from the host's thread: <see cref="CancelScope.Cancel(string?)"/> is thread-safe, and a scope
+/// cancelled before the loop entered it is cancelled on entry (the body still starts and meets it at its first
+/// checkpoint: "always runs or reports").
+/// </remarks>
+internal sealed class StructuredServiceRunner : IHostedService
+{
+    // How long StopAsync waits for the loop thread to write the task tree before it takes a snapshot itself.
+    static readonly TimeSpan TreeTimeout = TimeSpan.FromMilliseconds(500);
+
+    readonly StructuredService _service;
+    readonly StructuredServiceOptions _options;
+    readonly ILogger _logger;
+    readonly IHostApplicationLifetime? _lifetime;
+    readonly ServiceFailures? _failures;
+    readonly TimeSpan? _shutdownTimeout;
+    readonly CancelScope _stopping = new();
+    readonly CancelScope _everything = new();
+    readonly TaskCompletionSource _bodyStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    // Written once by the service's own thread, read by StopAsync on the host's thread (for the task tree).
+    volatile Loop? _loop;
+    volatile TaskInfo? _root;
+    int _startCalled;
+    int _stopCalled;
+    volatile bool _stopRequested;
+    volatile bool _failed;
+
+    internal StructuredServiceRunner(
+        StructuredService service,
+        StructuredServiceOptions options,
+        ILoggerFactory? loggerFactory,
+        IHostApplicationLifetime? lifetime,
+        ServiceFailures? failures,
+        TimeSpan? shutdownTimeout)
+    {
+        _service = service;
+        _options = options;
+        _logger = loggerFactory?.CreateLogger<StructuredService>() ?? NullLogger<StructuredService>.Instance;
+        _lifetime = lifetime;
+        _failures = failures;
+        _shutdownTimeout = shutdownTimeout;
+    }
+
+    /// <summary>Starts the service's thread and returns once its body has started.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _startCalled, 1) != 0)
+            throw new InvalidOperationException($"The {_service} was started twice; a structured service runs once per host.");
+        var name = _service.Name;
+        if (_options.RunOnThreadPool)
+        {
+            // Not in the caller's ExecutionContext: an ambient task of the caller (an AsyncLocal) must not adopt the service.
+            using (ExecutionContext.SuppressFlow())
+                _ = Task.Run(RunOnThreadPoolAsync, CancellationToken.None);
+        }
+        else
+        {
+            var thread = new Thread(RunLoopThread) { IsBackground = true, Name = $"structured service '{name}'" };
+            thread.UnsafeStart();
+        }
+        HostingLog.Started(_logger, name, _options.RunOnThreadPool ? "the thread pool" : "a loop thread of its own");
+        // Waiting for the body to start takes a thread start: it is what makes "always runs or reports" hold.
+        return _bodyStarted.Task;
+    }
+
+    /// <summary>
+    /// Soft phase (the body is cancelled, the work in flight drains) until <paramref name="cancellationToken"/> (the
+    /// host's ShutdownTimeout) fires; then the hard phase; then, after <see cref="StructuredServiceOptions.AbandonTimeout"/>,
+    /// abandonment with the task tree logged.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _startCalled) == 0 || _finished.Task.IsCompleted)
+            return;
+        if (Interlocked.Exchange(ref _stopCalled, 1) != 0)
+        {
+            // A second stop (the host's own after StopApplication, say) waits for the first, within its own timeout.
+            await FinishesAsync(cancellationToken);
+            return;
+        }
+        var name = _service.Name;
+        var timeoutText = _shutdownTimeout?.ToString() ?? "unknown";
+        _stopRequested = true;
+        HostingLog.Stopping(_logger, name, timeoutText);
+        _stopping.Cancel("the host is stopping");
+        if (await FinishesAsync(cancellationToken))
+        {
+            HostingLog.Stopped(_logger, name);
+            return;
+        }
+
+        HostingLog.ShutdownTimeoutExpired(_logger, name, timeoutText, await TaskTreeAsync());
+        _everything.Cancel("the host's ShutdownTimeout ran out");
+        if (await FinishesAsync(_options.AbandonTimeout))
+        {
+            HostingLog.Stopped(_logger, name);
+            return;
+        }
+
+        HostingLog.Abandoned(_logger, name, _options.AbandonTimeout, await TaskTreeAsync());
+        MarkFailed();
+    }
+
+    void RunLoopThread()
+    {
+        try
+        {
+            Loop.Run(RunRootAsync, _options.LoopOptions);
+        }
+        catch (Exception e)
+        {
+            // The loop itself failed: a callback posted to it threw.
+            Fail(e);
+        }
+        finally
+        {
+            Completed();
+        }
+    }
+
+    async Task RunOnThreadPoolAsync()
+    {
+        try
+        {
+            await RunRootAsync();
+        }
+        finally
+        {
+            Completed();
+        }
+    }
+
+    async Task RunRootAsync()
+    {
+        _loop = Loop.Current;
+        _root = TaskRuntime.EnsureTask();
+        try
+        {
+            await _everything.RunAsync(() => Nursery.RunAsync(nursery => _stopping.RunAsync(() =>
+            {
+                _bodyStarted.TrySetResult();
+                return _service.InvokeAsync(nursery, _stopping.Token);
+            })));
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+        }
+    }
+
+    void Fail(Exception error)
+    {
+        var errors = error is AggregateException group ? group.Leaves().ToList() : [error];
+        var name = _service.Name;
+        for (int i = 0; i < errors.Count; i++)
+            HostingLog.Error(_logger, errors[i], name, i + 1, errors.Count);
+        HostingLog.Failed(_logger, name, errors.Count);
+        MarkFailed();
+    }
+
+    void MarkFailed()
+    {
+        _failed = true;
+        _failures?.Record();
+        if (_options.SetExitCode && Environment.ExitCode == 0)
+            Environment.ExitCode = 1;
+    }
+
+    /// <summary>Runs on the service's own thread once everything has finished (never on the loop: the loop is done).</summary>
+    void Completed()
+    {
+        // A loop that crashed before the body started must not leave StartAsync waiting.
+        _bodyStarted.TrySetResult();
+        if (!_failed && !_stopRequested)
+            HostingLog.Finished(_logger, _service.Name);
+        _finished.TrySetResult();
+        // Off the loop thread, so that ApplicationStopping callbacks (run synchronously) never run on a loop.
+        if (_failed || (!_stopRequested && _options.StopHostWhenDone))
+            _lifetime?.StopApplication();
+    }
+
+    async Task<bool> FinishesAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _finished.Task.WaitAsync(cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return _finished.Task.IsCompleted;
+        }
+    }
+
+    async Task<bool> FinishesAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _finished.Task.WaitAsync(timeout, TimeProvider.System);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return _finished.Task.IsCompleted;
+        }
+    }
+
+    /// <summary>The service's task tree: written by its loop thread, or a snapshot when that thread is blocked or absent.</summary>
+    async Task<string> TaskTreeAsync()
+    {
+        if (_finished.Task.IsCompleted)
+            return "(every task has finished meanwhile)";
+        if (_loop is { } loop)
+        {
+            var tree = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            loop.Post(() => tree.TrySetResult(loop.DumpTaskTree()));
+            try
+            {
+                return await tree.Task.WaitAsync(TreeTimeout, TimeProvider.System);
+            }
+            catch (TimeoutException)
+            {
+                return $"(the loop thread did not answer within {TreeTimeout.TotalMilliseconds} ms: synchronous code is blocking it; "
+                    + "snapshot taken from another thread, the running task is the one blocking)\n" + Snapshot(loop.DumpTaskTree);
+            }
+        }
+        if (_root is { } root)
+        {
+            return Snapshot(() =>
+            {
+                var text = new StringBuilder("thread pool: snapshot of the service's tasks\n");
+                root.Describe(text, "  ");
+                return text.ToString();
+            });
+        }
+        return "(the service has not started a task yet)";
+    }
+
+    static string Snapshot(Func<string> describe)
+    {
+        try
+        {
+            return describe();
+        }
+        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or ArgumentException)
+        {
+            // The tree changed under the reader (another thread owns it); say so rather than lose the log line.
+            return $"(no snapshot: the task tree changed while it was read: {e.Message})";
+        }
+    }
+}
