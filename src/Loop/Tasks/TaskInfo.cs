@@ -111,12 +111,17 @@ public class TaskInfo
     internal void OnParked()
     {
         BudgetUsed = 0;
-        Loop?.OnTaskBlocked(this);
+        if (Loop is { } loop)
+            loop.OnTaskBlocked(this);
+        else
+            State = TaskState.Blocked; // off the loop nobody else tracks it: the task tree shows what it waits on
     }
 
     /// <summary>Runs a continuation of this task on its scheduler: its loop, or the thread pool.</summary>
     internal void ScheduleContinuation(Action<object?> continuation, object? state, ExecutionContext? executionContext)
     {
+        if (Loop is null)
+            State = TaskState.Runnable;
         if (Loop is { } loop)
         {
             if (executionContext is null)
