@@ -174,11 +174,27 @@ public sealed class Loop
     /// (Trio's <c>TrioToken.run_sync_soon</c>). Safe from any thread; never runs the callback inline.
     /// </summary>
     /// <exception cref="ArgumentNullException"><paramref name="callback"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The loop has finished: the callback could never run.</exception>
     /// <remarks>An exception thrown by the callback ends <see cref="Run(Func{Task}, LoopOptions?)"/> with it.</remarks>
     public void Post(Action callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        if (_finished)
+            throw new InvalidOperationException("Loop.Post: this loop has finished (its Loop.Run returned), so the callback would never run. Post to a loop that is running.");
         Enqueue(null, static s => ((Action)s!)(), callback);
+    }
+
+    // Set once Run has returned: a post after that would be lost silently (Trio's RunFinishedError).
+    volatile bool _finished;
+
+    /// <summary>
+    /// <see cref="Post"/> for the library's own bookkeeping (a cross-thread cancel, a token callback): after the loop
+    /// has finished there is nothing left to update, so the callback is dropped rather than thrown at the caller.
+    /// </summary>
+    internal void PostInternal(Action callback)
+    {
+        if (!_finished)
+            Enqueue(null, static s => ((Action)s!)(), callback);
     }
 
     /// <summary>
@@ -223,6 +239,7 @@ public sealed class Loop
         }
         finally
         {
+            loop._finished = true;
             loop._virtualClock?.Detach(loop);
             t_current = null;
             SynchronizationContext.SetSynchronizationContext(previousContext);

@@ -75,3 +75,15 @@ public class PostTests
         Assert.Equal(42, value);
     }
 }
+
+public class PostAfterRunTests
+{
+    [Fact]
+    public void Post_after_the_loop_finished_throws_InvalidOperationException_instead_of_losing_the_callback()
+    {
+        Loop? finished = null;
+        Run(async () => { finished = Loop.Current; await Checkpoint.YieldAsync(); });
+        var e = Assert.Throws<InvalidOperationException>(() => finished!.Post(() => { }));
+        Assert.Contains("finished", e.Message);
+    }
+}

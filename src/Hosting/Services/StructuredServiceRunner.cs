@@ -228,7 +228,7 @@ internal sealed class StructuredServiceRunner : IHostedService
         if (_loop is { } loop)
         {
             var tree = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            loop.Post(() => tree.TrySetResult(loop.DumpTaskTree()));
+            loop.PostInternal(() => tree.TrySetResult(loop.DumpTaskTree()));
             try
             {
                 return await tree.Task.WaitAsync(TreeTimeout, TimeProvider.System);

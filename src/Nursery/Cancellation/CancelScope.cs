@@ -153,7 +153,7 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     {
         if (ForeignThreadOnLoop(out var loop))
         {
-            loop.Post(() => SetDeadline(value));
+            loop.PostInternal(() => SetDeadline(value));
             return;
         }
         bool expired;
@@ -183,7 +183,7 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     {
         if (ForeignThreadOnLoop(out var loop))
         {
-            loop.Post(() => SetShield(value));
+            loop.PostInternal(() => SetShield(value));
             return;
         }
         List<CancellationTokenSource>? tokens = null;
@@ -537,7 +537,7 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
         }
         if (ForeignThreadOnLoop(out var loop))
         {
-            loop.Post(PropagateFromLoop);
+            loop.PostInternal(PropagateFromLoop);
             return;
         }
         List<CancellationTokenSource>? tokens = null;

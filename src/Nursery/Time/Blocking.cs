@@ -61,7 +61,7 @@ internal static class Blocking
                 var error = new OperationCanceledException(t);
                 // A loop task's wait queues (its timer) belong to the loop thread.
                 if (p.Task.Loop is { } loop && !loop.IsOnLoopThread)
-                    loop.Post(() => p.TryAbort(version, error));
+                    loop.PostInternal(() => p.TryAbort(version, error));
                 else
                     p.TryAbort(version, error);
             }, (parker, parker.Version));
