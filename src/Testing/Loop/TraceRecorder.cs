@@ -11,7 +11,8 @@ internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IIn
     readonly List<TraceStep> _steps = [];
     readonly List<int> _choices = [];
     readonly HashSet<long> _started = [];
-    readonly List<TaskInfo> _live = [];
+    // A set: a run may spawn many thousands of tasks, and removing from a list is O(n). Reports sort by Id.
+    readonly HashSet<TaskInfo> _live = [];
     TaskInfo? _root;
     TraceStep? _current;
     List<string>? _spawned;
@@ -105,7 +106,7 @@ internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IIn
     internal Exception MakeDeadlock(Loop loop)
     {
         var blocked = new List<string>();
-        foreach (var task in _live)
+        foreach (var task in _live.OrderBy(t => t.Id))
         {
             if (task.State == TaskState.Finished)
                 continue;
