@@ -20,8 +20,9 @@ namespace Structured;
 internal sealed class Parker : IValueTaskSource, ILoopTimer
 {
     // _state = (version << 2) | phase; the version is the ValueTask token of the current park.
-    // Aborting: an abort won the wake and is taking the parker out of its wait queue; the task cannot resume yet.
-    const int Idle = 0, Parked = 1, Woken = 2, Aborting = 3, PhaseMask = 3;
+    // Waking: a waker won and is writing the outcome (and, for an abort, taking the parker out of its wait queue);
+    // the task cannot resume yet.
+    const int Idle = 0, Parked = 1, Woken = 2, Waking = 3, PhaseMask = 3;
 
     static readonly Action<object?> s_completed = static _ => { };
 
@@ -111,22 +112,23 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
 
     bool TryWakeState(int parkedState, Exception? error, bool abort = false)
     {
+        // Won in two steps: the CAS to the transitional phase picks the one waker, then the outcome is written, and
+        // only then does the phase say Woken. A task checking IsCompleted on another thread must never see Woken
+        // with the outcome not yet written (it would take an error, say the end of a channel, for a success).
         int woken = (parkedState & ~PhaseMask) | Woken;
-        if (Interlocked.CompareExchange(ref _state, abort ? (parkedState & ~PhaseMask) | Aborting : woken, parkedState) != parkedState)
+        if (Interlocked.CompareExchange(ref _state, (parkedState & ~PhaseMask) | Waking, parkedState) != parkedState)
             return false;
         _error = error;
-        if (abort)
+        try
         {
-            // Out of the wait queue before the task can resume: once resumed (off the loop, at once on another
-            // thread) it may park again, even in the same queue, and a late Abort would drop that new wait.
-            try
-            {
+            // An abort takes the task out of its wait queue before it can resume: once resumed (off the loop, at once
+            // on another thread) it may park again, even in the same queue, and a late Abort would drop that new wait.
+            if (abort)
                 Waiter?.Abort(this);
-            }
-            finally
-            {
-                Volatile.Write(ref _state, woken);
-            }
+        }
+        finally
+        {
+            Volatile.Write(ref _state, woken);
         }
         var continuation = Interlocked.Exchange(ref _continuation, s_completed);
         if (continuation is not null)
