@@ -40,7 +40,7 @@ public sealed class Event : IParkWaiter
     /// <summary>Sets the event and wakes every waiting task. Further calls do nothing.</summary>
     public void Set()
     {
-        Parker[] waking;
+        (Parker Parker, short Version)[] waking;
         lock (_gate)
         {
             if (_isSet)
@@ -48,12 +48,17 @@ public sealed class Event : IParkWaiter
             _isSet = true;
             if (_waiters.Count == 0)
                 return;
-            waking = new Parker[_waiters.Count];
+            waking = new (Parker, short)[_waiters.Count];
             for (int i = 0; i < waking.Length; i++)
-                waking[i] = _waiters.Dequeue()!;
+            {
+                var parker = _waiters.Dequeue()!;
+                waking[i] = (parker, parker.Version);
+            }
         }
-        foreach (var parker in waking)
-            parker.TryWake();
+        // Woken outside the lock, each for the park it was in: if a cancellation won in between and the task has
+        // since parked again elsewhere, this wake misses instead of ending that other wait.
+        foreach (var (parker, version) in waking)
+            parker.TryWake(version);
     }
 
     /// <summary>Waits until the event is set. A checkpoint, even when the event is already set.</summary>
