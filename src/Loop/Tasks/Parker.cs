@@ -28,6 +28,8 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
 
     internal readonly TaskInfo Task;
     int _state;
+    // 1 from RentParker until the park's result was read: two flows of a task never share a park.
+    int _rented;
     bool _wakeWhenAwaited;
     Func<TaskInfo, Exception?>? _resumeCheck;
     Exception? _error;
@@ -60,6 +62,23 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
 
     internal Parker(TaskInfo task) => Task = task;
 
+    /// <summary>A fresh parker, rented already (for a flow that found the task's own parker in use).</summary>
+    internal static Parker Rented(TaskInfo task) => new(task) { _rented = 1 };
+
+    /// <summary>Rents the parker for one blocking operation; false when another flow of the task holds it.</summary>
+    internal bool TryRent()
+    {
+        // On the loop one thread rents, and a plain check suffices; off the loop flows of a task race on threads.
+        if (Task.Loop is not null)
+        {
+            if (_rented != 0)
+                return false;
+            _rented = 1;
+            return true;
+        }
+        return Interlocked.CompareExchange(ref _rented, 1, 0) == 0;
+    }
+
     /// <summary>A parked sleeper is its own timer: when it is due, it wakes.</summary>
     ref TimerSlot ILoopTimer.Slot => ref _timerSlot;
 
@@ -69,7 +88,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
 
     int Phase => Volatile.Read(ref _state) & PhaseMask;
 
-    internal bool IsIdle => Phase == Idle;
+    bool IsIdle => Phase == Idle;
 
     internal bool IsParked => Phase == Parked;
 
@@ -210,6 +229,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
         _executionContext = null;
         // Next version, phase Idle: from here on, wakers of the finished park miss.
         Volatile.Write(ref _state, (int)((uint)((_state >> 2) + 1) & 0xFFFF) << 2 | Idle);
+        Volatile.Write(ref _rented, 0);
         error ??= resumeCheck?.Invoke(Task);
         if (error is not null)
             ExceptionDispatchInfo.Throw(error);

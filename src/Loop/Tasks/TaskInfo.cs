@@ -95,17 +95,24 @@ public class TaskInfo
     /// <summary>The SynchronizationContext of a loop task: awaits in the task resume through it, on the loop.</summary>
     internal TaskSynchronizationContext? Context { get; }
 
-    /// <summary>Cancellation state owned by Structured.Nursery (the innermost cancel scope of the task).</summary>
+    /// <summary>
+    /// Cancellation state owned by Structured.Nursery: the task's root scope (the scope of the nursery it runs in),
+    /// or, for a task without one, the list of its top-level scopes. The innermost scope belongs to the running flow,
+    /// not to the task (docs/decisions/0007).
+    /// </summary>
     internal object? CancelState;
 
     /// <summary>Consecutive non-blocking operations since the task last yielded (the cooperative budget).</summary>
     internal int BudgetUsed;
 
-    /// <summary>The parker for one blocking operation: the task's own when free, else a fresh one.</summary>
+    /// <summary>
+    /// The parker for one blocking operation: the task's own when free, else a fresh one. Several flows of one task
+    /// (Task.WhenAll, or Task.Run and Parallel.ForEachAsync off the loop) may block at once: each rents its own.
+    /// </summary>
     internal Parker RentParker()
     {
         var parker = _parker ??= new Parker(this);
-        return parker.IsIdle ? parker : new Parker(this);
+        return parker.TryRent() ? parker : Parker.Rented(this);
     }
 
     internal void OnParked()

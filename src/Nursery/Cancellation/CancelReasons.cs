@@ -5,6 +5,8 @@ internal static class CancelReasons
 {
     internal const string Explicit = "CancelScope.Cancel() was called";
 
+    internal const string Abandoned = "an enclosing cancel scope exited while this scope was still running (its RunAsync was not awaited)";
+
     internal static string Deadline(TimeSpan deadline) => $"deadline {deadline} passed";
 
     internal static string SiblingFailed(string taskName, Exception error)

@@ -34,6 +34,12 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     // OperationCanceledExceptions that carry one of our tokens, recognized on their way out of a scope.
     static readonly ConditionalWeakTable<Exception, object> s_ownTokenCancellations = [];
 
+    // The innermost scope of the running logical flow (docs/decisions/0007). The scope stack belongs to the flow,
+    // not to the task: two scope bodies awaited together (Task.WhenAll) each see their own scope, and the code
+    // that started them still sees the scope it is in. A child task's flow inherits its spawner's value, which
+    // it ignores (the scope's Owner is another task) in favour of its own root scope, task.CancelState.
+    static readonly AsyncLocal<CancelScope?> s_flowScope = new();
+
     TimeSpan _deadline;
     long _relativeTicks = -1;
     bool _shield;
@@ -51,11 +57,11 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     Parker? _parkedHead;
 
     /// <summary>Creates a scope, not yet entered.</summary>
-    /// <param name="deadline">An absolute deadline on the clock of the code that enters the scope (<see cref="Time.Now"/>); null for none.</param>
+    /// <param name="deadline">An absolute deadline on the clock of the code that enters the scope (<see cref="Time.Now"/>); null, <see cref="TimeSpan.MaxValue"/> or <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
     /// <param name="shield">Whether the scope keeps outer cancellation out.</param>
     public CancelScope(TimeSpan? deadline = null, bool shield = false)
     {
-        _deadline = deadline ?? TimeSpan.MaxValue;
+        _deadline = NoDeadlineIfInfinite(deadline ?? TimeSpan.MaxValue);
         _shield = shield;
     }
 
@@ -80,7 +86,32 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     internal bool IsActive => Volatile.Read(ref _state) == Active;
 
     /// <summary>The innermost scope around the running code, or null when no scope is active there.</summary>
-    public static CancelScope? Current => TaskInfo.CurrentOrNull?.CancelState as CancelScope;
+    public static CancelScope? Current => TaskInfo.CurrentOrNull is { } task ? CurrentIn(task) : null;
+
+    /// <summary>
+    /// The innermost active scope of <paramref name="task"/> in the running flow: the flow's own scope, or the
+    /// task's root scope (its nursery's scope) when the flow has entered none.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static CancelScope? CurrentIn(TaskInfo task)
+    {
+        var scope = s_flowScope.Value;
+        if (scope is null || !ReferenceEquals(scope.Owner, task))
+            return task.CancelState as CancelScope;
+        return scope.IsActive ? scope : OuterActiveIn(task, scope);
+    }
+
+    // A flow that outlived its scope (a body left running when an enclosing scope was exited, see Exit): it runs in
+    // the nearest scope of its task that is still active.
+    static CancelScope? OuterActiveIn(TaskInfo task, CancelScope scope)
+    {
+        for (var s = scope.Parent; s is not null && ReferenceEquals(s.Owner, task); s = s.Parent)
+        {
+            if (s.IsActive)
+                return s;
+        }
+        return task.CancelState as CancelScope;
+    }
 
     /// <summary>
     /// A token that is cancelled exactly when the code at this point is cancelled (shields respected), to
@@ -136,7 +167,8 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
 
     /// <summary>
     /// The absolute deadline on the clock of the code that entered the scope; <see cref="TimeSpan.MaxValue"/>
-    /// for none. Setting it takes effect at once: a deadline in the past cancels the scope.
+    /// for none. Setting it takes effect at once: a deadline in the past cancels the scope. Setting
+    /// <see cref="Timeout.InfiniteTimeSpan"/> removes the deadline, as <see cref="TimeSpan.MaxValue"/> does.
     /// </summary>
     /// <remarks>For a scope from <see cref="MoveOnAfter"/> that is not entered yet, reading gives "now + duration".</remarks>
     public TimeSpan Deadline
@@ -146,7 +178,7 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
             long relative = Volatile.Read(ref _relativeTicks);
             return relative >= 0 ? new TimeSpan(SaturatingAdd(Time.NowTicksFor(LoopOwner ?? Loop.Current), relative)) : _deadline;
         }
-        set => SetDeadline(value);
+        set => SetDeadline(NoDeadlineIfInfinite(value));
     }
 
     void SetDeadline(TimeSpan value)
@@ -221,21 +253,28 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     }
 
     /// <summary>A scope whose deadline is <paramref name="duration"/> after it is entered (Trio's <c>move_on_after</c>, counted from entry as in Trio 0.27).</summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative.</exception>
+    /// <param name="duration">How long after entry the scope is cancelled; <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.MaxValue"/> for never (Trio's <c>move_on_after(math.inf)</c>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
     public static CancelScope MoveOnAfter(TimeSpan duration)
     {
+        if (duration == Timeout.InfiniteTimeSpan || duration == TimeSpan.MaxValue)
+            return new CancelScope();
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
         return new CancelScope { _relativeTicks = duration.Ticks };
     }
 
-    /// <summary>A scope with the absolute <paramref name="deadline"/> (Trio's <c>move_on_at</c>).</summary>
+    /// <summary>A scope with the absolute <paramref name="deadline"/> (Trio's <c>move_on_at</c>); <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.MaxValue"/> for none.</summary>
     public static CancelScope MoveOnAt(TimeSpan deadline) => new(deadline);
+
+    static TimeSpan NoDeadlineIfInfinite(TimeSpan deadline) => deadline == Timeout.InfiniteTimeSpan ? TimeSpan.MaxValue : deadline;
 
     /// <summary>
     /// Runs <paramref name="body"/> with a deadline <paramref name="duration"/> from now; if that deadline
     /// cancels it, throws <see cref="TimeoutException"/> (Trio's <c>fail_after</c>).
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative.</exception>
+    /// <param name="duration">The time limit, counted from now; <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.MaxValue"/> for none.</param>
+    /// <param name="body">The code to run.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="TimeoutException">The deadline expired first. Never thrown when an outer scope cancelled the body: that cancellation propagates.</exception>
     public static Task FailAfter(TimeSpan duration, Func<Task> body)
@@ -287,8 +326,12 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     {
         ArgumentNullException.ThrowIfNull(body);
         // Fast path, no async state machine: inside a task, a body that completes at once (workload W4).
+        // Outside any task the slow path makes one; inside an async method, so that the caller's context keeps no trace.
         if (TaskInfo.CurrentOrNull is not { } task)
-            return RunSlowAsync(TaskRuntime.EnsureTask(), body, entered: false, bodyTask: null);
+            return RunSlowAsync(null, body, bodyTask: null);
+        // Entering makes this scope the flow's current one (an AsyncLocal, so a copy-on-write of the execution
+        // context); the caller's context is put back before returning, as an async method's builder would.
+        var callerContext = ExecutionContext.Capture();
         Enter(task);
         Task bodyTask;
         try
@@ -297,15 +340,21 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
         }
         catch (Exception e)
         {
-            return FinishFaulted(task, e);
+            return FinishFaulted(task, e, callerContext);
         }
         if (!bodyTask.IsCompletedSuccessfully)
-            return RunSlowAsync(task, body, entered: true, bodyTask);
-        Exit(task, null);
-        return Task.CompletedTask;
+        {
+            // The body goes on in its own flow (it captured the context with this scope current); the caller does not.
+            var rest = RunSlowAsync(task, body, bodyTask);
+            RestoreFlow(callerContext);
+            return rest;
+        }
+        var remaining = Exit(task, null);
+        RestoreFlow(callerContext);
+        return remaining is null ? Task.CompletedTask : Task.FromException(remaining);
     }
 
-    Task FinishFaulted(TaskInfo task, Exception error)
+    Task FinishFaulted(TaskInfo task, Exception error, ExecutionContext? callerContext)
     {
         try
         {
@@ -316,12 +365,27 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
         {
             return Task.FromException(e);
         }
+        finally
+        {
+            RestoreFlow(callerContext);
+        }
     }
 
-    async Task RunSlowAsync(TaskInfo task, Func<Task> body, bool entered, Task? bodyTask)
+    void RestoreFlow(ExecutionContext? callerContext)
     {
-        if (!entered)
+        if (callerContext is not null)
+            ExecutionContext.Restore(callerContext);
+        else
+            s_flowScope.Value = Parent; // the flow of the execution context is suppressed: nothing to restore
+    }
+
+    async Task RunSlowAsync(TaskInfo? task, Func<Task> body, Task? bodyTask)
+    {
+        if (task is null)
+        {
+            task = TaskRuntime.EnsureTask();
             Enter(task);
+        }
         Exception? error = null;
         try
         {
@@ -416,7 +480,7 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
                 ? "This CancelScope is already running; a scope is entered once. Create a new CancelScope for each RunAsync."
                 : "This CancelScope has already run; a scope runs once. Create a new CancelScope for each RunAsync.");
         }
-        var parent = task.CancelState as CancelScope;
+        var parent = CurrentIn(task);
         Owner = task;
         LoopOwner = task.Loop;
         Gate = task.Loop is null ? parent?.Gate ?? new Lock() : null;
@@ -434,10 +498,12 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
             }
             expired = _deadline != TimeSpan.MaxValue && _deadline.Ticks <= now;
             EffectiveCanceller = Compute(parent?.EffectiveCanceller);
-            task.CancelState = this;
+            if (parent is null)
+                TopLevelScopes.Of(task).Add(this);
             if (!expired && _deadline != TimeSpan.MaxValue && _cancelRequested == 0)
                 ArmTimer();
         }
+        s_flowScope.Value = this;
         if (expired)
             RequestCancel(CancelReasons.Deadline(_deadline), byDeadline: true);
         else if (EffectiveCanceller is not null)
@@ -452,15 +518,21 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     internal Exception? Exit(TaskInfo task, Exception? error)
     {
         bool catcher;
+        List<CancelScope>? abandoned = null;
         using (new ScopeGate(Gate))
         {
             catcher = ReferenceEquals(EffectiveCanceller, this);
             DisarmTimer();
-            Parent?.UnlinkChild(this);
-            Debug.Assert(_firstChild is null, "inner scopes and nursery children leave before their scope");
-            task.CancelState = Parent;
+            if (_firstChild is not null)
+                abandoned = AbandonInnerScopes();
+            if (Parent is not null)
+                Parent.UnlinkChild(this);
+            else
+                TopLevelScopes.Of(task).Remove(this);
             Volatile.Write(ref _state, Exited);
         }
+        if (abandoned is not null)
+            error = StackCorrupted(task, abandoned, error);
         if (error is null)
             return null;
         MarkOwnTokenCancellations(error);
@@ -470,6 +542,39 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
         if (stripped)
             Volatile.Write(ref _cancelledCaught, true);
         return remaining;
+    }
+
+    /// <summary>
+    /// Scopes still active inside this one as it exits (Trio's "cancel scope stack corrupted"): a scope body or a
+    /// nursery that another flow of the task started inside this scope and did not await. They move under this
+    /// scope's parent, so the tree stays whole, and are cancelled, so the abandoned flow stops at its next
+    /// checkpoint. Caller holds the gate.
+    /// </summary>
+    List<CancelScope> AbandonInnerScopes()
+    {
+        var abandoned = new List<CancelScope>();
+        while (_firstChild is { } inner)
+        {
+            UnlinkChild(inner);
+            inner.Parent = Parent;
+            if (Parent is not null)
+                Parent.LinkChild(inner);
+            else if (inner.Owner is { } owner)
+                TopLevelScopes.Of(owner).Add(inner);
+            abandoned.Add(inner);
+        }
+        return abandoned;
+    }
+
+    InvalidOperationException StackCorrupted(TaskInfo task, List<CancelScope> abandoned, Exception? error)
+    {
+        foreach (var inner in abandoned)
+            inner.RequestCancel(CancelReasons.Abandoned, byDeadline: false);
+        var message = $"Cancel scope stack corrupted: the {this} of task '{task.Name}' exited while the {abandoned[0]} opened "
+            + "inside it was still running (a CancelScope.RunAsync or Nursery.RunAsync whose Task was not awaited before the "
+            + "enclosing scope ended). The inner scope was cancelled. Await every scope and nursery inside the scope that "
+            + "encloses it: Task.WhenAll inside the body, not around it; to run work concurrently, start it in a nursery.";
+        return error is null ? new InvalidOperationException(message) : new InvalidOperationException(message, error);
     }
 
     /// <summary>Whether <paramref name="error"/> is a cancellation that one of our scopes caused.</summary>
@@ -676,25 +781,34 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
         }
     }
 
-    void LinkChild(CancelScope child)
+    void LinkChild(CancelScope child) => LinkFirst(ref _firstChild, child);
+
+    void UnlinkChild(CancelScope child) => Unlink(ref _firstChild, child);
+
+    /// <summary>Puts <paramref name="scope"/> first in the sibling list that starts at <paramref name="head"/>.</summary>
+    internal static void LinkFirst(ref CancelScope? head, CancelScope scope)
     {
-        child._nextSibling = _firstChild;
-        child._previousSibling = null;
-        if (_firstChild is not null)
-            _firstChild._previousSibling = child;
-        _firstChild = child;
+        scope._nextSibling = head;
+        scope._previousSibling = null;
+        if (head is not null)
+            head._previousSibling = scope;
+        head = scope;
     }
 
-    void UnlinkChild(CancelScope child)
+    /// <summary>Takes <paramref name="scope"/> out of the sibling list that starts at <paramref name="head"/>.</summary>
+    internal static void Unlink(ref CancelScope? head, CancelScope scope)
     {
-        if (child._previousSibling is not null)
-            child._previousSibling._nextSibling = child._nextSibling;
-        else
-            _firstChild = child._nextSibling;
-        if (child._nextSibling is not null)
-            child._nextSibling._previousSibling = child._previousSibling;
-        child._nextSibling = child._previousSibling = null;
+        if (scope._previousSibling is not null)
+            scope._previousSibling._nextSibling = scope._nextSibling;
+        else if (ReferenceEquals(head, scope))
+            head = scope._nextSibling;
+        if (scope._nextSibling is not null)
+            scope._nextSibling._previousSibling = scope._previousSibling;
+        scope._nextSibling = scope._previousSibling = null;
     }
+
+    /// <summary>The next scope in the sibling list this scope is in.</summary>
+    internal CancelScope? NextSibling => _nextSibling;
 
     /// <summary>
     /// Moves this active scope (a task's outermost own scope) under <paramref name="newParent"/>, as

@@ -309,13 +309,22 @@ public sealed class Nursery : IParkWaiter
         using (new ScopeGate(_scope.Gate))
             LinkChild(child);
         child.Parent = this;
-        CancelScope? outermostOwn = null;
-        for (var scope = child.CancelState as CancelScope; scope is not null && ReferenceEquals(scope.Owner, child); scope = scope.Parent)
-            outermostOwn = scope;
-        if (outermostOwn is not null)
-            outermostOwn.Reparent(_scope);
-        else
-            child.CancelState = _scope;
+        // The scopes the child entered so far hang under the temporary nursery's scope (one per flow of the child).
+        List<CancelScope>? own = null;
+        using (new ScopeGate(temporary._scope.Gate))
+        {
+            foreach (var scope in temporary._scope.Children())
+            {
+                if (ReferenceEquals(scope.Owner, child))
+                    (own ??= []).Add(scope);
+            }
+        }
+        child.CancelState = _scope;
+        if (own is not null)
+        {
+            foreach (var scope in own)
+                scope.Reparent(_scope);
+        }
         wake?.TryWake();
     }
 

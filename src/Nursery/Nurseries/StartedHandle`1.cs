@@ -18,6 +18,12 @@ internal sealed class StartedHandle<T>(Nursery target) : IStarted, IStarted<T>
         if (Interlocked.Exchange(ref _started, 1) != 0)
             throw new InvalidOperationException("started.Started() was called twice; call it once, when the task is ready.");
         Value = value;
-        target.Adopt(Child ?? throw new InvalidOperationException("started.Started() was called before the task began running."));
+        var child = Child ?? throw new InvalidOperationException("started.Started() was called before the task began running.");
+        // The scope tree of a loop belongs to its thread: a Started() from a worker thread (Task.Run, ToThread) moves the
+        // task on the loop, and returns once it has moved.
+        if (target.CancelScope.LoopOwner is { IsOnLoopThread: false } loop)
+            loop.Send(null, static s => { var (nursery, task) = ((Nursery, NurseryTask))s!; nursery.Adopt(task); }, (target, child));
+        else
+            target.Adopt(child);
     }
 }

@@ -6,13 +6,27 @@ namespace Structured;
 internal static class TaskTreeText
 {
     /// <summary>Appends the cancel scopes <paramref name="task"/> entered, outermost first, with the nurseries' children under them.</summary>
+    /// <remarks>Best effort from another thread than the scopes' (the tree may change while it is read).</remarks>
     internal static void DescribeScopes(TaskInfo task, StringBuilder into, string indent)
     {
-        CancelScope? outermost = null;
-        for (var scope = task.CancelState as CancelScope; scope is not null && ReferenceEquals(scope.Owner, task); scope = scope.Parent)
-            outermost = scope;
-        if (outermost is not null)
-            DescribeScope(outermost, into, indent);
+        // One outermost scope per flow of the task that is inside a scope, oldest first.
+        var outermost = new List<CancelScope>();
+        switch (task.CancelState)
+        {
+            case TopLevelScopes top:
+                for (var scope = top.Head; scope is not null; scope = scope.NextSibling)
+                    outermost.Add(scope);
+                break;
+            case CancelScope root:
+                foreach (var scope in root.Children())
+                {
+                    if (ReferenceEquals(scope.Owner, task))
+                        outermost.Add(scope);
+                }
+                break;
+        }
+        for (int i = outermost.Count - 1; i >= 0; i--)
+            DescribeScope(outermost[i], into, indent);
     }
 
     static void DescribeScope(CancelScope scope, StringBuilder into, string indent)

@@ -9,21 +9,25 @@ namespace Structured;
 /// </summary>
 internal static class Blocking
 {
-    /// <summary>The running task, or a throwaway task for code outside any task (it belongs to nothing and is never cancelled).</summary>
-    internal static TaskInfo CurrentTask() => TaskInfo.CurrentOrNull ?? new TaskInfo("(external)", null);
+    /// <summary>
+    /// The running task, or a throwaway task for code outside any task (it belongs to nothing and is never cancelled).
+    /// On a loop's thread outside any task (a <c>Loop.Post</c> callback, an instrument) the throwaway task runs on that
+    /// loop: its sleeps use the loop's clock and timers, and it resumes on the loop, never on the thread pool.
+    /// </summary>
+    internal static TaskInfo CurrentTask() => TaskInfo.CurrentOrNull ?? new TaskInfo("(external)", Loop.Current);
 
     /// <summary>
     /// Asked by a yielding task when it resumes: a cancellation that arrived while it waited for its turn is
     /// delivered there, so a checkpoint never lets a pending cancellation slip (Trio's checkpoint is abortable).
     /// </summary>
     internal static readonly Func<TaskInfo, Exception?> CancellationOnResume
-        = static task => (task.CancelState as CancelScope)?.CancellationHere();
+        = static task => CancelScope.CurrentIn(task)?.CancellationHere();
 
     /// <summary>Throws <see cref="Cancelled"/> if the task's innermost scope is cancelled.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void ThrowIfCancelled(TaskInfo task)
     {
-        if (task.CancelState is CancelScope scope && scope.EffectiveCanceller is not null)
+        if (CancelScope.CurrentIn(task) is { EffectiveCanceller: not null } scope)
             throw scope.CancellationHere()!;
     }
 
@@ -66,7 +70,6 @@ internal static class Blocking
                     p.TryAbort(version, error);
             }, (parker, parker.Version));
         }
-        if (task.CancelState is CancelScope scope)
-            scope.RegisterParked(parker);
+        CancelScope.CurrentIn(task)?.RegisterParked(parker);
     }
 }

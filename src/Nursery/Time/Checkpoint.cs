@@ -23,7 +23,7 @@ public static class Checkpoint
     /// <exception cref="Cancelled">The code is cancelled.</exception>
     public static void ThrowIfCancelled()
     {
-        if (TaskInfo.CurrentOrNull?.CancelState is CancelScope scope && scope.CancellationHere() is { } cancelled)
+        if (CancelScope.Current?.CancellationHere() is { } cancelled)
             throw cancelled;
     }
 }

@@ -1,0 +1,205 @@
+namespace NurseryTests;
+
+/// <summary>
+/// The scope stack belongs to the logical flow, not to the task: scope bodies awaited together with
+/// <c>Task.WhenAll</c>, un-awaited bodies, and several flows of one task (docs/decisions/0007).
+/// </summary>
+public class ScopeFlowTests
+{
+    [Fact]
+    public void Two_scopes_under_Task_WhenAll_each_keep_their_own_deadline()
+    {
+        var (endA, endB, failed) = Run(async () =>
+        {
+            TimeSpan a = default, b = default;
+            var start = Time.Now;
+            var errors = await Catch(() => Task.WhenAll(
+                CancelScope.FailAfter(S(10), async () => { await Time.SleepAsync(S(5)); a = Time.Now - start; }),
+                CancelScope.FailAfter(S(1), async () => { await Time.SleepAsync(S(3)); b = Time.Now - start; })));
+            return (a, b, errors);
+        });
+        // The first scope's deadline is 10 s: its 5 s body ends normally. The second times out at 1 s by itself.
+        Assert.Equal(S(5), endA);
+        Assert.Equal(TimeSpan.Zero, endB);
+        Assert.IsType<TimeoutException>(failed);
+    }
+
+    [Fact]
+    public void The_first_scope_under_Task_WhenAll_does_not_end_the_second_body()
+    {
+        var (caughtFirst, caughtSecond, secondDone) = Run(async () =>
+        {
+            var first = CancelScope.MoveOnAfter(S(1));
+            var second = CancelScope.MoveOnAfter(S(10));
+            bool done = false;
+            await Task.WhenAll(
+                first.RunAsync(() => Time.SleepForeverAsync().AsTask()),
+                second.RunAsync(async () => { await Time.SleepAsync(S(5)); done = true; }));
+            return (first.CancelledCaught, second.CancelledCaught, done);
+        });
+        Assert.True(caughtFirst);
+        Assert.False(caughtSecond);
+        Assert.True(secondDone);
+    }
+
+    [Fact]
+    public void After_Task_WhenAll_of_scopes_the_current_scope_is_the_enclosing_one_and_its_cancel_still_reaches_the_task()
+    {
+        var outer = new CancelScope();
+        CancelScope? current = null;
+        bool cancelledLater = false;
+        Run(async () =>
+        {
+            await outer.RunAsync(async () =>
+            {
+                await Task.WhenAll(
+                    CancelScope.MoveOnAfter(S(1)).RunAsync(() => Time.SleepAsync(S(2)).AsTask()),
+                    CancelScope.MoveOnAfter(S(3)).RunAsync(() => Time.SleepAsync(S(4)).AsTask()));
+                current = CancelScope.Current;
+                outer.Cancel("later");
+                try { await Time.SleepAsync(S(1)); }
+                catch (Cancelled) { cancelledLater = true; throw; }
+            });
+        });
+        Assert.Same(outer, current);
+        Assert.True(cancelledLater);
+        Assert.True(outer.CancelledCaught);
+    }
+
+    [Fact]
+    public void The_enclosing_scope_cancels_every_body_under_Task_WhenAll()
+    {
+        var outer = new CancelScope();
+        int cancelled = 0;
+        Run(async () =>
+        {
+            await outer.RunAsync(async () =>
+            {
+                async Task Body()
+                {
+                    try { await Time.SleepForeverAsync(); }
+                    catch (Cancelled) { cancelled++; throw; }
+                }
+                var both = Task.WhenAll(new CancelScope().RunAsync(Body), new CancelScope().RunAsync(Body));
+                await Time.SleepAsync(S(1));
+                outer.Cancel();
+                await both;
+            });
+        });
+        Assert.Equal(2, cancelled);
+        Assert.True(outer.CancelledCaught);
+    }
+
+    [Fact]
+    public void The_code_that_starts_a_scope_body_without_awaiting_it_stays_in_its_own_scope()
+    {
+        var (beforeAwait, insideBody) = Run(async () =>
+        {
+            var scope = new CancelScope();
+            CancelScope? inside = null;
+            var body = scope.RunAsync(async () => { inside = CancelScope.Current; await Time.SleepAsync(S(1)); inside = CancelScope.Current; });
+            var before = CancelScope.Current;
+            await body;
+            return (before, inside == scope);
+        });
+        Assert.Null(beforeAwait);
+        Assert.True(insideBody);
+    }
+
+    [Fact]
+    public void Exiting_a_scope_while_a_scope_opened_inside_it_still_runs_is_reported_and_the_inner_scope_is_cancelled()
+    {
+        Exception? error = null;
+        bool innerCancelled = false;
+        Run(async () =>
+        {
+            Task? leftRunning = null;
+            error = await Catch(() => new CancelScope().RunAsync(async () =>
+            {
+                leftRunning = new CancelScope().RunAsync(async () =>
+                {
+                    try { await Time.SleepForeverAsync(); }
+                    catch (Cancelled) { innerCancelled = true; throw; }
+                });
+                await Checkpoint.YieldAsync();
+            }));
+            await leftRunning!;
+        });
+        var corrupted = Assert.IsType<InvalidOperationException>(error);
+        Assert.Contains("Cancel scope stack corrupted", corrupted.Message, StringComparison.Ordinal);
+        Assert.Contains("not awaited", corrupted.Message, StringComparison.Ordinal);
+        Assert.True(innerCancelled);
+    }
+
+    [Fact]
+    public void A_nursery_left_running_in_an_exited_scope_is_reported_and_cancelled()
+    {
+        Exception? error = null;
+        bool childCancelled = false;
+        Run(async () =>
+        {
+            Task? nursery = null;
+            error = await Catch(() => new CancelScope().RunAsync(() =>
+            {
+                nursery = Nursery.RunAsync(n =>
+                {
+                    n.StartSoon(async () =>
+                    {
+                        try { await Time.SleepForeverAsync(); }
+                        catch (Cancelled) { childCancelled = true; throw; }
+                    });
+                    return Task.CompletedTask;
+                });
+                return Task.CompletedTask;
+            }));
+            await Catch(() => nursery!);
+        });
+        Assert.IsType<InvalidOperationException>(error);
+        Assert.True(childCancelled);
+    }
+
+    [Fact]
+    public void The_task_tree_shows_every_flow_s_scopes()
+    {
+        string tree = Run(async () =>
+        {
+            var outer = new CancelScope();
+            string? dump = null;
+            await outer.RunAsync(async () =>
+            {
+                var waiting = Task.WhenAll(
+                    CancelScope.MoveOnAfter(S(5)).RunAsync(() => Time.SleepForeverAsync().AsTask()),
+                    new CancelScope(Time.Now + S(3), shield: true).RunAsync(() => Time.SleepForeverAsync().AsTask()));
+                await Time.SleepAsync(S(1));
+                dump = Loop.Current!.DumpTaskTree();
+                outer.Cancel();
+                await waiting;
+            });
+            return dump!;
+        });
+        Assert.Contains("cancel scope, deadline 00:00:05", tree, StringComparison.Ordinal);
+        Assert.Contains("shielded", tree, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Off_the_loop_two_scopes_under_Task_WhenAll_keep_their_own_cancellation()
+    {
+        OffLoop(async () =>
+        {
+            var first = new CancelScope();
+            var second = new CancelScope();
+            var started = new Event();
+            bool secondDone = false;
+            var both = Task.WhenAll(
+                first.RunAsync(async () => { started.Set(); await Time.SleepForeverAsync(); }),
+                second.RunAsync(async () => { await started.WaitAsync(); await Checkpoint.YieldAsync(); secondDone = true; }));
+            await started.WaitAsync();
+            first.Cancel();
+            await both;
+            Assert.True(first.CancelledCaught);
+            Assert.False(second.CancelledCaught);
+            Assert.True(secondDone);
+            Assert.Null(CancelScope.Current);
+        });
+    }
+}
