@@ -101,6 +101,9 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
         return scope.IsActive ? scope : OuterActiveIn(task, scope);
     }
 
+    /// <summary>Makes <paramref name="scope"/> the innermost scope of the running flow (for code run in another flow's context on its behalf).</summary>
+    internal static void EnterFlow(CancelScope? scope) => s_flowScope.Value = scope;
+
     // A flow that outlived its scope (a body left running when an enclosing scope was exited, see Exit): it runs in
     // the nearest scope of its task that is still active.
     static CancelScope? OuterActiveIn(TaskInfo task, CancelScope scope)

@@ -44,8 +44,15 @@ internal abstract class WorkerRequest
     {
         if (Context is null)
             return Begin(caller);
+        // The worker's context carries its AsyncLocals, and also the caller's scope at the time of the ToThread call;
+        // the function runs in the scope of the flow that serves it instead (a shield for a non-cancellable call).
+        var scope = CancelScope.CurrentIn(caller);
         Task? started = null;
-        ExecutionContext.Run(Context, _ => started = Begin(caller), null);
+        ExecutionContext.Run(Context, _ =>
+        {
+            CancelScope.EnterFlow(scope);
+            started = Begin(caller);
+        }, null);
         return started!;
     }
 
