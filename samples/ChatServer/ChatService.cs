@@ -19,7 +19,7 @@ internal sealed class ChatService(ChatServer server) : StructuredService
         Console.Out.Flush();
         try
         {
-            await Time.SleepForeverAsync();
+            await Time.SleepForeverAsync(stopping);
         }
         finally
         {

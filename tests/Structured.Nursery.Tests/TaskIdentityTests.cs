@@ -15,12 +15,12 @@ public class TaskIdentityTests
         {
             nursery.StartSoon(async () =>
             {
-                await Parallel.ForEachAsync(Enumerable.Range(0, Items), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, _) =>
+                await Parallel.ForEachAsync(Enumerable.Range(0, Items), new ParallelOptions { MaxDegreeOfParallelism = 8 }, async (i, token) =>
                 {
                     for (int round = 0; round < 20; round++)
                     {
-                        await Checkpoint.YieldAsync();
-                        await Time.SleepAsync(TimeSpan.FromTicks(1 + (i % 3)));
+                        await Checkpoint.YieldAsync(token);
+                        await Time.SleepAsync(TimeSpan.FromTicks(1 + (i % 3)), token);
                     }
                     Interlocked.Increment(ref done);
                 });

@@ -7,6 +7,8 @@ internal static class CancelReasons
 
     internal const string Abandoned = "an enclosing cancel scope exited while this scope was still running (its RunAsync was not awaited)";
 
+    internal static string Token(string source) => $"the CancellationToken given to {source} was cancelled";
+
     internal static string Deadline(TimeSpan deadline) => $"deadline {deadline} passed";
 
     internal static string SiblingFailed(string taskName, Exception error)

@@ -49,6 +49,8 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     bool _cancelledByDeadline;
     bool _cancelledCaught;
     CancellationTokenSource? _tokenSource;
+    // The registrations of CancelWhen, disposed at exit.
+    CancellationTokenRegistration[]? _linkedTokens;
     TimerSlot _timerSlot;
     ITimer? _offLoopTimer;
 
@@ -255,6 +257,58 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
         }
     }
 
+    /// <summary>Creates a scope, not yet entered, that is cancelled when <paramref name="cancellationToken"/> is (see <see cref="CancelWhen"/>).</summary>
+    /// <param name="cancellationToken">A token from outside (a host's stopping token, a request's abort token).</param>
+    /// <param name="deadline">An absolute deadline on the clock of the code that enters the scope; null for none.</param>
+    /// <param name="shield">Whether the scope keeps outer cancellation out.</param>
+    public CancelScope(CancellationToken cancellationToken, TimeSpan? deadline = null, bool shield = false)
+        : this(deadline, shield)
+        => CancelWhen(cancellationToken);
+
+    /// <summary>
+    /// Links a <see cref="CancellationToken"/> from outside to this scope: when the token is cancelled, so is the
+    /// scope, as if <see cref="Cancel(string?)"/> had been called, with a reason that names the token. A token
+    /// cancelled already cancels the scope at once. The link ends when the scope exits.
+    /// </summary>
+    /// <param name="cancellationToken">The token to follow; <see cref="CancellationToken.None"/> is ignored.</param>
+    /// <param name="reason">The reason shown in <see cref="CancelReason"/> and the <see cref="Cancelled"/> exception; null for "the CancellationToken given to CancelScope.CancelWhen was cancelled".</param>
+    /// <returns>This scope, for chaining: <c>await CancelScope.MoveOnAfter(t).CancelWhen(stopping).RunAsync(...)</c>.</returns>
+    /// <exception cref="InvalidOperationException">The scope has already run: link tokens before or while it runs.</exception>
+    /// <remarks>The cancellation counts as this scope's own: the scope catches it at its exit, like its deadline.</remarks>
+    public CancelScope CancelWhen(CancellationToken cancellationToken, string? reason = null)
+    {
+        if (Volatile.Read(ref _state) == Exited)
+            throw new InvalidOperationException("CancelScope.CancelWhen: this scope has already run, so the token could cancel nothing. Link the token before RunAsync, or inside the body.");
+        if (!cancellationToken.CanBeCanceled)
+            return this;
+        reason ??= CancelReasons.Token("CancelScope.CancelWhen");
+        if (cancellationToken.IsCancellationRequested)
+        {
+            RequestCancel(reason, byDeadline: false);
+            return this;
+        }
+        var registration = cancellationToken.UnsafeRegister(static (state, _) =>
+        {
+            var (scope, why) = ((CancelScope, string))state!;
+            scope.RequestCancel(why, byDeadline: false);
+        }, (this, reason));
+        // Copy on write: CancelWhen may race with itself and with the exit, from any thread.
+        while (true)
+        {
+            var links = Volatile.Read(ref _linkedTokens);
+            CancellationTokenRegistration[] grown = links is null ? [registration] : [.. links, registration];
+            if (Interlocked.CompareExchange(ref _linkedTokens, grown, links) == links)
+                break;
+        }
+        return this;
+    }
+
+    void UnlinkTokens()
+    {
+        foreach (var registration in Interlocked.Exchange(ref _linkedTokens, null) ?? [])
+            registration.Dispose();
+    }
+
     /// <summary>A scope whose deadline is <paramref name="duration"/> after it is entered (Trio's <c>move_on_after</c>, counted from entry as in Trio 0.27).</summary>
     /// <param name="duration">How long after entry the scope is cancelled; <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.MaxValue"/> for never (Trio's <c>move_on_after(math.inf)</c>).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
@@ -317,6 +371,48 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
                 ? $"The operation did not finish within {d} (CancelScope.FailAfter)."
                 : $"The operation did not finish before its deadline {scope._deadline} (CancelScope.FailAt).");
         }
+    }
+
+    /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function, inside this scope; as <see cref="RunAsync(Func{Task})"/>.</summary>
+    /// <remarks>An async lambda binds to the <see cref="Task"/> overload; this one takes functions that return a <see cref="ValueTask"/>, such as <c>() => Time.SleepForeverAsync()</c>.</remarks>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The scope was entered before: a scope runs once.</exception>
+    [OverloadResolutionPriority(-1)]
+    public Task RunAsync(Func<ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return RunAsync(() => body().AsTask());
+    }
+
+    /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask{TResult}"/>-returning function, inside this scope and returns its value, or default when this scope caught a cancellation.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The scope was entered before: a scope runs once.</exception>
+    [OverloadResolutionPriority(-1)]
+    public Task<T?> RunAsync<T>(Func<ValueTask<T>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return RunAsync(() => body().AsTask());
+    }
+
+    /// <summary>Runs <paramref name="body"/> (a <see cref="ValueTask"/>-returning function) with a deadline <paramref name="duration"/> from now; as <see cref="FailAfter(TimeSpan, Func{Task})"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="TimeoutException">The deadline expired first.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static Task FailAfter(TimeSpan duration, Func<ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return FailAfter(duration, () => body().AsTask());
+    }
+
+    /// <summary>Runs <paramref name="body"/> (a <see cref="ValueTask"/>-returning function) with the absolute <paramref name="deadline"/>; as <see cref="FailAt(TimeSpan, Func{Task})"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="TimeoutException">The deadline expired first.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static Task FailAt(TimeSpan deadline, Func<ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return FailAt(deadline, () => body().AsTask());
     }
 
     /// <summary>
@@ -534,6 +630,8 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
                 TopLevelScopes.Of(task).Remove(this);
             Volatile.Write(ref _state, Exited);
         }
+        if (_linkedTokens is not null)
+            UnlinkTokens();
         if (abandoned is not null)
             error = StackCorrupted(task, abandoned, error);
         if (error is null)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Text;
 
@@ -103,6 +104,37 @@ public sealed class Nursery : IParkWaiter
             ExceptionDispatchInfo.Throw(error);
     }
 
+    /// <summary>Opens a nursery and runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function, in it; as <see cref="RunAsync(Func{Nursery, Task})"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="AggregateException">The body or children failed: every error, in the order they happened.</exception>
+    /// <exception cref="OperationCanceledException">An outer scope cancelled the nursery and nothing else went wrong.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static Task RunAsync(Func<Nursery, ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return RunAsync(nursery => body(nursery).AsTask());
+    }
+
+    /// <summary>
+    /// Opens a nursery that is also cancelled when <paramref name="cancellationToken"/> is (a host's stopping token, a
+    /// request's abort token), runs <paramref name="body"/> in it and waits for every child. The nursery's scope
+    /// catches that cancellation: the call then returns normally, with <c>nursery.CancelScope.CancelledCaught</c> true.
+    /// </summary>
+    /// <param name="body">The nursery's body.</param>
+    /// <param name="cancellationToken">A token from outside; its cancellation cancels the body and every child, with a reason that names it.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="AggregateException">The body or children failed: every error, in the order they happened.</exception>
+    /// <exception cref="OperationCanceledException">An outer scope cancelled the nursery and nothing else went wrong.</exception>
+    public static Task RunAsync(Func<Nursery, Task> body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return RunAsync(nursery =>
+        {
+            nursery._scope.CancelWhen(cancellationToken, CancelReasons.Token("Nursery.RunAsync"));
+            return body(nursery);
+        });
+    }
+
     /// <summary>Opens a nursery, runs <paramref name="body"/> in it, waits for every child, and returns the body's value.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="AggregateException">The body or children failed: every error, in the order they happened.</exception>
@@ -138,6 +170,30 @@ public sealed class Nursery : IParkWaiter
     /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
     /// <exception cref="InvalidOperationException">The nursery has finished, or this is not the nursery's loop thread.</exception>
     public void StartSoon(Func<CancellationToken, Task> function, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Spawn(function, name, function);
+    }
+
+    /// <summary>Starts <paramref name="function"/>, a <see cref="ValueTask"/>-returning function, as a child task; as <see cref="StartSoon(Func{Task}, string?)"/>.</summary>
+    /// <param name="function">The child's code.</param>
+    /// <param name="name">The task's name; defaults to the function's name.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The nursery has finished, or this is not the nursery's loop thread.</exception>
+    [OverloadResolutionPriority(-1)]
+    public void StartSoon(Func<ValueTask> function, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Spawn(function, name, function);
+    }
+
+    /// <summary>Starts <paramref name="function"/>, a <see cref="ValueTask"/>-returning function of the nursery's token, as a child task; as <see cref="StartSoon(Func{CancellationToken, Task}, string?)"/>.</summary>
+    /// <param name="function">The child's code; it receives the nursery's token.</param>
+    /// <param name="name">The task's name; defaults to the function's name.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">The nursery has finished, or this is not the nursery's loop thread.</exception>
+    [OverloadResolutionPriority(-1)]
+    public void StartSoon(Func<CancellationToken, ValueTask> function, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(function);
         Spawn(function, name, function);

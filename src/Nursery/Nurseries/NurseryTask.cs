@@ -79,6 +79,8 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
             {
                 Func<Task> plain => plain(),
                 Func<CancellationToken, Task> withToken => withToken(((CancelScope)CancelState!).Token),
+                Func<ValueTask> plainValueTask => plainValueTask().AsTask(),
+                Func<CancellationToken, ValueTask> valueTaskWithToken => valueTaskWithToken(((CancelScope)CancelState!).Token).AsTask(),
                 _ => throw new InvalidOperationException("unknown task body"),
             } ?? throw new InvalidOperationException($"The function of task '{Name}' returned a null Task; return the Task of an async method.");
         }

@@ -11,10 +11,20 @@ public static class Checkpoint
     /// run before this one continues. Always both a cancel point and a schedule point.
     /// </summary>
     /// <exception cref="Cancelled">The code is cancelled.</exception>
-    public static ValueTask YieldAsync()
+    public static ValueTask YieldAsync() => YieldAsync(default);
+
+    /// <summary>
+    /// <see cref="YieldAsync()"/> that also throws <see cref="OperationCanceledException"/> when
+    /// <paramref name="cancellationToken"/> is cancelled (a token from outside, as for any .NET API).
+    /// </summary>
+    /// <param name="cancellationToken">A token from outside, checked before yielding.</param>
+    /// <exception cref="Cancelled">The code is cancelled by its scope.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ValueTask YieldAsync(CancellationToken cancellationToken)
     {
         var task = Blocking.CurrentTask();
         Blocking.ThrowIfCancelled(task);
+        cancellationToken.ThrowIfCancellationRequested();
         task.BudgetUsed = 0;
         return task.RentParker().Yield(Blocking.CancellationOnResume);
     }

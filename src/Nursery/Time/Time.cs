@@ -11,48 +11,71 @@ public static class Time
 
     /// <summary>
     /// Sleeps for <paramref name="duration"/> of clock time. <see cref="TimeSpan.Zero"/> is a pure checkpoint
-    /// (<see cref="Checkpoint.YieldAsync"/>).
+    /// (<see cref="Checkpoint.YieldAsync()"/>); <see cref="Timeout.InfiniteTimeSpan"/> sleeps until cancelled.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative.</exception>
     /// <exception cref="Cancelled">The code is cancelled, before or during the sleep.</exception>
-    public static ValueTask SleepAsync(TimeSpan duration)
+    public static ValueTask SleepAsync(TimeSpan duration) => SleepAsync(duration, default);
+
+    /// <summary>Sleeps for <paramref name="duration"/> of clock time, or until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="duration">How long; <see cref="TimeSpan.Zero"/> is a pure checkpoint, <see cref="Timeout.InfiniteTimeSpan"/> sleeps until cancelled.</param>
+    /// <param name="cancellationToken">A token from outside that ends the sleep too, as for any .NET API.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative.</exception>
+    /// <exception cref="Cancelled">The code is cancelled by its scope, before or during the sleep.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled (an ordinary error to the scopes: it is not theirs).</exception>
+    public static ValueTask SleepAsync(TimeSpan duration, CancellationToken cancellationToken)
     {
+        if (duration == TimeSpan.MaxValue || duration == Timeout.InfiniteTimeSpan)
+            return SleepForeverAsync(cancellationToken);
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
         if (duration == TimeSpan.Zero)
-            return Checkpoint.YieldAsync();
-        if (duration == TimeSpan.MaxValue || duration == Timeout.InfiniteTimeSpan)
-            return SleepForeverAsync();
+            return Checkpoint.YieldAsync(cancellationToken);
         var loop = Loop.Current;
         long now = NowTicksFor(loop);
-        return SleepUntilTicks(duration.Ticks > long.MaxValue - now ? long.MaxValue : now + duration.Ticks, loop);
+        return SleepUntilTicks(duration.Ticks > long.MaxValue - now ? long.MaxValue : now + duration.Ticks, loop, cancellationToken);
     }
 
     /// <summary>Sleeps until the clock reads <paramref name="deadline"/>; a deadline in the past is a pure checkpoint.</summary>
     /// <exception cref="Cancelled">The code is cancelled, before or during the sleep.</exception>
-    public static ValueTask SleepUntilAsync(TimeSpan deadline)
+    public static ValueTask SleepUntilAsync(TimeSpan deadline) => SleepUntilAsync(deadline, default);
+
+    /// <summary>Sleeps until the clock reads <paramref name="deadline"/>, or until <paramref name="cancellationToken"/> is cancelled.</summary>
+    /// <param name="deadline">When to wake, on <see cref="Now"/>'s clock; in the past, a pure checkpoint.</param>
+    /// <param name="cancellationToken">A token from outside that ends the sleep too.</param>
+    /// <exception cref="Cancelled">The code is cancelled by its scope, before or during the sleep.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ValueTask SleepUntilAsync(TimeSpan deadline, CancellationToken cancellationToken)
     {
         var loop = Loop.Current;
         if (deadline.Ticks <= NowTicksFor(loop))
-            return Checkpoint.YieldAsync();
-        return deadline == TimeSpan.MaxValue ? SleepForeverAsync() : SleepUntilTicks(deadline.Ticks, loop);
+            return Checkpoint.YieldAsync(cancellationToken);
+        return deadline == TimeSpan.MaxValue ? SleepForeverAsync(cancellationToken) : SleepUntilTicks(deadline.Ticks, loop, cancellationToken);
     }
 
     /// <summary>Sleeps until cancelled (Trio's <c>sleep_forever</c>).</summary>
     /// <exception cref="Cancelled">Always, eventually: when the code is cancelled.</exception>
-    public static ValueTask SleepForeverAsync()
+    public static ValueTask SleepForeverAsync() => SleepForeverAsync(default);
+
+    /// <summary>Sleeps until the code is cancelled, or until <paramref name="cancellationToken"/> is.</summary>
+    /// <param name="cancellationToken">A token from outside that ends the sleep too.</param>
+    /// <exception cref="Cancelled">The code is cancelled by its scope.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static ValueTask SleepForeverAsync(CancellationToken cancellationToken)
     {
         var task = Blocking.CurrentTask();
         Blocking.ThrowIfCancelled(task);
+        cancellationToken.ThrowIfCancellationRequested();
         var parker = task.RentParker();
         var wait = parker.Park(SleepWaiter.Forever);
-        Blocking.RegisterWithScope(task, parker);
+        Blocking.RegisterWithScope(task, parker, cancellationToken);
         return wait;
     }
 
-    static ValueTask SleepUntilTicks(long dueTicks, Loop? loop)
+    static ValueTask SleepUntilTicks(long dueTicks, Loop? loop, CancellationToken cancellationToken)
     {
         var task = Blocking.CurrentTask();
         Blocking.ThrowIfCancelled(task);
+        cancellationToken.ThrowIfCancellationRequested();
         var parker = task.RentParker();
         var wait = parker.Park(SleepWaiter.Timed);
         if (loop is not null && ReferenceEquals(task.Loop, loop))
@@ -63,7 +86,7 @@ public static class Time
         {
             parker.Payload = OffLoopSleepTimer.Start(parker, dueTicks);
         }
-        Blocking.RegisterWithScope(task, parker);
+        Blocking.RegisterWithScope(task, parker, cancellationToken);
         return wait;
     }
 
