@@ -320,24 +320,37 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
 
     async Task RunSlowAsync(TaskInfo task, Func<Task> body, bool entered, Task? bodyTask)
     {
-        if (!entered)
-            Enter(task);
-        Exception? error = null;
+        // On a loop, a scope whose body is running keeps Loop.Run running (a forgotten await must not abandon it).
+        var loop = task.Loop;
+        loop?.OpenRegion();
         try
         {
-            bodyTask ??= body() ?? throw NullBody();
+            if (!entered)
+                Enter(task);
+            Exception? error = null;
+            try
+            {
+                bodyTask ??= body() ?? throw NullBody();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+            if (bodyTask is not null)
+            {
+                // Not a plain await: a cancelled body would throw again here only for us to catch it.
+                await bodyTask.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+                error = TaskErrors.ErrorOf(bodyTask);
+            }
+            Rethrow(Exit(task, error), error);
         }
-        catch (Exception e)
+        catch (Exception e) when (loop is not null && loop.NoteRegionError(task, e))
         {
-            error = e;
         }
-        if (bodyTask is not null)
+        finally
         {
-            // Not a plain await: a cancelled body would throw again here only for us to catch it.
-            await bodyTask.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-            error = TaskErrors.ErrorOf(bodyTask);
+            loop?.CloseRegion();
         }
-        Rethrow(Exit(task, error), error);
     }
 
     /// <summary>Runs <paramref name="body"/> inside this scope and returns its value, or default when this scope caught a cancellation.</summary>
@@ -347,28 +360,42 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     {
         ArgumentNullException.ThrowIfNull(body);
         var task = TaskRuntime.EnsureTask();
-        Enter(task);
-        Exception? error = null;
-        T? result = default;
-        Task<T>? bodyTask = null;
+        // On a loop, a scope whose body is running keeps Loop.Run running (a forgotten await must not abandon it).
+        var loop = task.Loop;
+        loop?.OpenRegion();
         try
         {
-            bodyTask = body() ?? throw NullBody();
+            Enter(task);
+            Exception? error = null;
+            T? result = default;
+            Task<T>? bodyTask = null;
+            try
+            {
+                bodyTask = body() ?? throw NullBody();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+            if (bodyTask is not null)
+            {
+                // SuppressThrowing is for the non-generic Task only: await the Task<T> as a Task.
+                await ((Task)bodyTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+                error = TaskErrors.ErrorOf(bodyTask);
+                if (error is null)
+                    result = bodyTask.Result;
+            }
+            Rethrow(Exit(task, error), error);
+            return result;
         }
-        catch (Exception e)
+        catch (Exception e) when (loop is not null && loop.NoteRegionError(task, e))
         {
-            error = e;
+            throw; // never reached: the filter only notes the error
         }
-        if (bodyTask is not null)
+        finally
         {
-            // SuppressThrowing is for the non-generic Task only: await the Task<T> as a Task.
-            await ((Task)bodyTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-            error = TaskErrors.ErrorOf(bodyTask);
-            if (error is null)
-                result = bodyTask.Result;
+            loop?.CloseRegion();
         }
-        Rethrow(Exit(task, error), error);
-        return result;
     }
 
     /// <summary>
@@ -737,7 +764,8 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
             return;
         }
         _offLoopTimer?.Dispose();
-        var due = TimeSpan.FromTicks(Math.Max(0, _deadline.Ticks - Time.NowTicksFor(null)));
+        // Clamped: a deadline months away arms for the longest a system timer allows and re-arms when it fires.
+        var due = SystemTimerDue.For(_deadline.Ticks);
         _offLoopTimer = TimeProvider.System.CreateTimer(static s => ((ILoopTimer)s!).Fire(), this, due, Timeout.InfiniteTimeSpan);
     }
 
