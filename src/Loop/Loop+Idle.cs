@@ -45,21 +45,23 @@ public sealed partial class Loop
             && Volatile.Read(ref _pendingExternal) == 0 && _inbox.IsEmpty)
             throw _deadlockFactory(this);
 
+        // Instruments see Timeout.InfiniteTimeSpan for a wait without end, as before.
+        var timeout = untilTimer == TimeSpan.MaxValue ? Timeout.InfiniteTimeSpan : untilTimer;
         foreach (var instrument in _instruments)
-            instrument.BeforeIdle(untilTimer);
-        WaitForWork(untilTimer);
+            instrument.BeforeIdle(timeout);
+        WaitForWork(timeout);
         foreach (var instrument in _instruments)
-            instrument.AfterIdle(untilTimer);
+            instrument.AfterIdle(timeout);
     }
 
     /// <summary>
     /// The real time until a timer due at <paramref name="dueTicks"/> (loop time) fires without help:
-    /// infinite for none, or for a virtual clock that only moves when told.
+    /// <see cref="TimeSpan.MaxValue"/> (never) for none, or for a virtual clock that only moves when told.
     /// </summary>
     TimeSpan RealTimeUntil(long? dueTicks, long nowTicks)
     {
         if (dueTicks is not long due)
-            return Timeout.InfiniteTimeSpan;
+            return TimeSpan.MaxValue;
         long ahead = Math.Max(0, due - nowTicks);
         if (_virtualClock is not { } clock)
             return TimeSpan.FromTicks(ahead);
@@ -67,7 +69,7 @@ public sealed partial class Loop
             return TimeSpan.Zero;
         double rate = clock.Rate;
         if (rate <= 0)
-            return Timeout.InfiniteTimeSpan;
+            return TimeSpan.MaxValue;
         double real = Math.Ceiling(ahead / rate);
         return real >= TimeSpan.MaxValue.Ticks ? TimeSpan.MaxValue : TimeSpan.FromTicks((long)real);
     }
@@ -80,7 +82,7 @@ public sealed partial class Loop
     bool WaitForWork(TimeSpan timeout)
     {
         int milliseconds;
-        if (timeout == Timeout.InfiniteTimeSpan)
+        if (timeout == Timeout.InfiniteTimeSpan || timeout == TimeSpan.MaxValue)
             milliseconds = Timeout.Infinite;
         else if (timeout <= TimeSpan.Zero)
             return !_inbox.IsEmpty;
