@@ -148,7 +148,17 @@ public sealed partial class Loop
     /// <param name="options">Clock, schedule, instruments and budget; null for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="main"/> is null.</exception>
     /// <exception cref="InvalidOperationException">This thread is already running a loop (use <c>await</c>, not a nested Run).</exception>
-    /// <remarks>An exception from <paramref name="main"/> comes out as itself, with its stack trace.</remarks>
+    /// <exception cref="AggregateException">
+    /// Work that outlived <paramref name="main"/> (a nursery or scope it forgot to await) failed, or a callback the loop
+    /// ran outside any task (a timer's, a cancel scope token's) threw: the errors, after main's own when it failed too.
+    /// </exception>
+    /// <remarks>
+    /// <para>An exception from <paramref name="main"/> comes out as itself, with its stack trace.</para>
+    /// <para>Returns only when everything under main is done: if main returns while a nursery or scope it opened is
+    /// still running (a forgotten <c>await</c>), the loop runs that work to its end first; if it fails, the
+    /// aggregate's message says "main returned before the work it started finished (a forgotten await?)" and
+    /// holds the task tree as it was when main returned.</para>
+    /// </remarks>
     public static void Run(Func<Task> main, LoopOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(main);
@@ -161,7 +171,17 @@ public sealed partial class Loop
     /// <returns>The value <paramref name="main"/> returned.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="main"/> is null.</exception>
     /// <exception cref="InvalidOperationException">This thread is already running a loop (use <c>await</c>, not a nested Run).</exception>
-    /// <remarks>An exception from <paramref name="main"/> comes out as itself, with its stack trace.</remarks>
+    /// <exception cref="AggregateException">
+    /// Work that outlived <paramref name="main"/> (a nursery or scope it forgot to await) failed, or a callback the loop
+    /// ran outside any task (a timer's, a cancel scope token's) threw: the errors, after main's own when it failed too.
+    /// </exception>
+    /// <remarks>
+    /// <para>An exception from <paramref name="main"/> comes out as itself, with its stack trace.</para>
+    /// <para>Returns only when everything under main is done: if main returns while a nursery or scope it opened is
+    /// still running (a forgotten <c>await</c>), the loop runs that work to its end first; if it fails, the
+    /// aggregate's message says "main returned before the work it started finished (a forgotten await?)" and
+    /// holds the task tree as it was when main returned.</para>
+    /// </remarks>
     public static TResult Run<TResult>(Func<Task<TResult>> main, LoopOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(main);
@@ -190,10 +210,28 @@ public sealed partial class Loop
     /// <see cref="Post"/> for the library's own bookkeeping (a cross-thread cancel, a token callback): after the loop
     /// has finished there is nothing left to update, so the callback is dropped rather than thrown at the caller.
     /// </summary>
+    /// <remarks>
+    /// Such a callback may run user code (a registration on a cancel scope's token, when a cross-thread cancel
+    /// reaches the loop): an exception it throws is reported like a timer callback's, never fatal to the loop.
+    /// </remarks>
     internal void PostInternal(Action callback)
     {
         if (!_finished)
-            Enqueue(null, static s => ((Action)s!)(), callback);
+            Enqueue(null, _runInternal ??= RunInternal, callback);
+    }
+
+    Action<object?>? _runInternal;
+
+    void RunInternal(object? callback)
+    {
+        try
+        {
+            ((Action)callback!)();
+        }
+        catch (Exception e)
+        {
+            ReportCallbackError(e);
+        }
     }
 
     /// <summary>

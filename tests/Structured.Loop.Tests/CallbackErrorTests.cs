@@ -85,3 +85,26 @@ public class CallbackErrorTests
         Assert.Equal(S(1), clock.Now);
     }
 }
+
+public class CrossThreadCallbackErrorTests
+{
+    [Fact]
+    public void A_token_registration_that_throws_when_another_thread_cancels_the_scope_does_not_end_the_loop()
+    {
+        bool caught = false;
+        var error = Assert.Throws<AggregateException>(() => Run(async () =>
+        {
+            var scope = new CancelScope();
+            await scope.RunAsync(async () =>
+            {
+                scope.Token.Register(() => throw new FormatException("registration failed"));
+                var canceller = new Thread(() => scope.Cancel("from a thread"));
+                canceller.Start();
+                await Time.SleepForeverAsync();
+            });
+            caught = scope.CancelledCaught;
+        }, new LoopOptions { Clock = new VirtualClock() }));
+        Assert.True(caught);
+        Assert.Contains(error.Flatten().InnerExceptions, e => e.Message == "registration failed");
+    }
+}
