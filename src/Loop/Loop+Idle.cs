@@ -99,6 +99,9 @@ public sealed partial class Loop
         }
     }
 
+    /// <summary>Whether the loop thread is inside its idle wait now (for tests that must act only once it waits).</summary>
+    internal bool IsWaitingForWork => Volatile.Read(ref _sleeping) == 1;
+
     /// <summary>Wakes the loop if it waits for work: after a post from another thread, a clock change, main finishing.</summary>
     internal void WakeFromOtherThread()
     {

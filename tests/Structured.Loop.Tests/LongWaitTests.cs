@@ -3,7 +3,10 @@ namespace LoopTests;
 // Issue 12, item 14: any timeout up to TimeSpan.MaxValue works on the loop.
 public class LongWaitTests
 {
-    /// <summary>Once the loop goes idle, cancels the scope from another thread (a post wakes the idle wait).</summary>
+    /// <summary>
+    /// Once the loop is inside its idle wait (not before: the wait itself is what is tested), cancels the scope
+    /// from another thread; the cross-thread cancel is a post, which wakes the wait.
+    /// </summary>
     sealed class CancelWhenIdle(Func<CancelScope?> scope) : IInstrument
     {
         public readonly List<TimeSpan> Timeouts = [];
@@ -11,8 +14,16 @@ public class LongWaitTests
         public void BeforeIdle(TimeSpan timeout)
         {
             Timeouts.Add(timeout);
-            if (scope() is { } s)
-                new Thread(() => s.Cancel("idle")).Start();
+            var loop = Loop.Current!;
+            if (Timeouts.Count == 1 && scope() is { } s)
+            {
+                new Thread(() =>
+                {
+                    while (!loop.IsWaitingForWork)
+                        Thread.Yield();
+                    s.Cancel("idle");
+                }).Start();
+            }
         }
     }
 
