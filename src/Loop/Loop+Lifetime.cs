@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Structured;
 
 // When Loop.Run may return, and what it throws: main and everything it started must be done (a forgotten
@@ -16,23 +14,20 @@ public sealed partial class Loop
     List<Exception>? _callbackErrors;
 
     /// <summary>Whether main has returned while work it started (regions or tasks) is still running.</summary>
-    bool WorkOutlivesMain => _openRegions != 0 || _tasksAlive > 1;
+    bool WorkOutlivesMain => Volatile.Read(ref _openRegions) != 0 || _tasksAlive > 1;
 
     /// <summary>Whether everything under main is done: main returned, no region is open and no task but main lives.</summary>
     bool AllDone => _mainDone && !WorkOutlivesMain;
 
-    /// <summary>A nursery or scope body begins on this loop (loop thread only): the loop runs until it ends.</summary>
-    internal void OpenRegion()
-    {
-        Debug.Assert(IsOnLoopThread);
-        _openRegions++;
-    }
+    /// <summary>A nursery or scope body begins on this loop: the loop runs until it ends.</summary>
+    /// <remarks>Interlocked: a loop task's code may, unusually, run on another thread (after <c>ConfigureAwait(false)</c>).</remarks>
+    internal void OpenRegion() => Interlocked.Increment(ref _openRegions);
 
-    /// <summary>A nursery or scope opened with <see cref="OpenRegion"/> ends (loop thread only).</summary>
+    /// <summary>A nursery or scope opened with <see cref="OpenRegion"/> ends.</summary>
     internal void CloseRegion()
     {
-        Debug.Assert(IsOnLoopThread);
-        _openRegions--;
+        if (Interlocked.Decrement(ref _openRegions) == 0 && !IsOnLoopThread)
+            WakeFromOtherThread();
     }
 
     /// <summary>
@@ -43,7 +38,12 @@ public sealed partial class Loop
     internal bool NoteRegionError(TaskInfo task, Exception error)
     {
         if (_mainDone && ReferenceEquals(task, _root))
-            (_orphanErrors ??= []).Add(error);
+        {
+            if (IsOnLoopThread)
+                (_orphanErrors ??= []).Add(error);
+            else
+                PostInternal(() => (_orphanErrors ??= []).Add(error));
+        }
         return false;
     }
 
