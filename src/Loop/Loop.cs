@@ -26,8 +26,7 @@ namespace Structured;
 /// </code>
 /// </example>
 [DebuggerDisplay("Loop: {Statistics}")]
-
-public sealed class Loop
+public sealed partial class Loop
 {
     [ThreadStatic]
     static Loop? t_current;
@@ -149,7 +148,17 @@ public sealed class Loop
     /// <param name="options">Clock, schedule, instruments and budget; null for the defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="main"/> is null.</exception>
     /// <exception cref="InvalidOperationException">This thread is already running a loop (use <c>await</c>, not a nested Run).</exception>
-    /// <remarks>An exception from <paramref name="main"/> comes out as itself, with its stack trace.</remarks>
+    /// <exception cref="AggregateException">
+    /// Work that outlived <paramref name="main"/> (a nursery or scope it forgot to await) failed, or a callback the loop
+    /// ran outside any task (a timer's, a cancel scope token's) threw: the errors, after main's own when it failed too.
+    /// </exception>
+    /// <remarks>
+    /// <para>An exception from <paramref name="main"/> comes out as itself, with its stack trace.</para>
+    /// <para>Returns only when everything under main is done: if main returns while a nursery or scope it opened is
+    /// still running (a forgotten <c>await</c>), the loop runs that work to its end first; if it fails, the
+    /// aggregate's message says "main returned before the work it started finished (a forgotten await?)" and
+    /// holds the task tree as it was when main returned.</para>
+    /// </remarks>
     public static void Run(Func<Task> main, LoopOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(main);
@@ -162,7 +171,17 @@ public sealed class Loop
     /// <returns>The value <paramref name="main"/> returned.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="main"/> is null.</exception>
     /// <exception cref="InvalidOperationException">This thread is already running a loop (use <c>await</c>, not a nested Run).</exception>
-    /// <remarks>An exception from <paramref name="main"/> comes out as itself, with its stack trace.</remarks>
+    /// <exception cref="AggregateException">
+    /// Work that outlived <paramref name="main"/> (a nursery or scope it forgot to await) failed, or a callback the loop
+    /// ran outside any task (a timer's, a cancel scope token's) threw: the errors, after main's own when it failed too.
+    /// </exception>
+    /// <remarks>
+    /// <para>An exception from <paramref name="main"/> comes out as itself, with its stack trace.</para>
+    /// <para>Returns only when everything under main is done: if main returns while a nursery or scope it opened is
+    /// still running (a forgotten <c>await</c>), the loop runs that work to its end first; if it fails, the
+    /// aggregate's message says "main returned before the work it started finished (a forgotten await?)" and
+    /// holds the task tree as it was when main returned.</para>
+    /// </remarks>
     public static TResult Run<TResult>(Func<Task<TResult>> main, LoopOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(main);
@@ -191,10 +210,28 @@ public sealed class Loop
     /// <see cref="Post"/> for the library's own bookkeeping (a cross-thread cancel, a token callback): after the loop
     /// has finished there is nothing left to update, so the callback is dropped rather than thrown at the caller.
     /// </summary>
+    /// <remarks>
+    /// Such a callback may run user code (a registration on a cancel scope's token, when a cross-thread cancel
+    /// reaches the loop): an exception it throws is reported like a timer callback's, never fatal to the loop.
+    /// </remarks>
     internal void PostInternal(Action callback)
     {
         if (!_finished)
-            Enqueue(null, static s => ((Action)s!)(), callback);
+            Enqueue(null, _runInternal ??= RunInternal, callback);
+    }
+
+    Action<object?>? _runInternal;
+
+    void RunInternal(object? callback)
+    {
+        try
+        {
+            ((Action)callback!)();
+        }
+        catch (Exception e)
+        {
+            ReportCallbackError(e);
+        }
     }
 
     /// <summary>
@@ -231,10 +268,11 @@ public sealed class Loop
             loop.RegisterTask(root);
             Task? mainTask = null;
             loop.Enqueue(root, _ => mainTask = loop.StartMain(main), null);
-            loop.RunUntilMainDone();
+            loop.RunUntilAllDone();
             loop.TaskFinished(root);
             foreach (var instrument in loop._instruments)
                 instrument.AfterRun();
+            loop.ThrowBackgroundErrors(mainTask!);
             return mainTask!;
         }
         finally
@@ -266,21 +304,32 @@ public sealed class Loop
         return task;
     }
 
-    void RunUntilMainDone()
+    /// <summary>
+    /// Runs until main and everything under it is done: main returned, and no nursery or scope it opened is
+    /// still running nor any task alive (a forgotten await keeps the loop going until that work ends).
+    /// </summary>
+    void RunUntilAllDone()
     {
-        while (!_mainDone && _crash is null)
+        while (_crash is null)
         {
+            if (_mainDone)
+            {
+                if (!_mainDoneSeen)
+                    NoteMainDone();
+                if (!WorkOutlivesMain)
+                    break;
+            }
             DrainInbox();
             if (_deferredCount != 0)
                 FlushDeferredTimers(); // armed outside a step (by a clock callback, say)
             FireDueTimers();
             if (_ready.Count == 0)
             {
-                if (!_mainDone && _crash is null)
+                if (!AllDone && _crash is null)
                     Idle();
                 continue;
             }
-            for (int batch = _ready.Count; batch > 0 && _ready.Count > 0 && !_mainDone && _crash is null; batch--)
+            for (int batch = _ready.Count; batch > 0 && _ready.Count > 0 && !AllDone && _crash is null; batch--)
                 RunOne();
         }
         _crash?.Throw();
@@ -392,175 +441,6 @@ public sealed class Loop
     {
         while (_inbox.TryDequeue(out var item))
             EnqueueLocal(item);
-    }
-
-    void FireDueTimers()
-    {
-        if (_timers.Count == 0)
-            return;
-        long now = FreshNowTicks;
-        while (_timers.PopDue(now) is { } timer)
-            timer.Fire();
-    }
-
-    internal void AddTimer(ILoopTimer timer, long dueTicks)
-    {
-        Debug.Assert(IsOnLoopThread);
-        _timers.Add(timer, dueTicks);
-    }
-
-    internal void RemoveTimer(ILoopTimer timer)
-    {
-        Debug.Assert(IsOnLoopThread);
-        ref var slot = ref timer.Slot;
-        if (slot.HeapPosition >= 0)
-        {
-            _timers.Remove(timer);
-            return;
-        }
-        int index = -slot.HeapPosition - 1;
-        var last = _deferredTimers[--_deferredCount];
-        _deferredTimers[index] = last;
-        last.Slot.HeapPosition = -(index + 1);
-        _deferredTimers[_deferredCount] = null!;
-        slot.HeapPosition = 0;
-    }
-
-    /// <summary>
-    /// Arms a timer at the end of the current step rather than now. A cancel scope entered and left within
-    /// one step (the common case, workload W4) then never touches the heap; the timer keeps the arming order
-    /// it had when armed, and timers are only looked at between steps, so nothing else changes.
-    /// </summary>
-    internal void AddTimerDeferred(ILoopTimer timer, long dueTicks)
-    {
-        Debug.Assert(IsOnLoopThread);
-        RemoveTimer(timer);
-        ref var slot = ref timer.Slot;
-        slot.DueTicks = dueTicks;
-        slot.Sequence = _timers.NextSequence();
-        if (_deferredCount == _deferredTimers.Length)
-            Array.Resize(ref _deferredTimers, _deferredTimers.Length * 2);
-        _deferredTimers[_deferredCount] = timer;
-        slot.HeapPosition = -(++_deferredCount);
-    }
-
-    void FlushDeferredTimers()
-    {
-        for (int i = 0; i < _deferredCount; i++)
-        {
-            var timer = _deferredTimers[i];
-            _deferredTimers[i] = null!;
-            timer.Slot.HeapPosition = 0;
-            _timers.Insert(timer);
-        }
-        _deferredCount = 0;
-    }
-
-    ILoopTimer[] _deferredTimers = new ILoopTimer[8];
-    int _deferredCount;
-
-    void Idle()
-    {
-        long now = FreshNowTicks;
-        long? next = _timers.NextDueTicks;
-        if (_virtualClock?.NextTimerDueTicks is long clockDue && (next is null || clockDue < next))
-            next = clockDue;
-        if (_idleWaiters.Count > 0)
-        {
-            // Trio's rule: idle waiters wake first, unless a timer is due within their smallest cushion and
-            // will fire without outside help (a real clock, a running or autojumping virtual clock).
-            bool timerFirst = next is long soon && soon - now <= _idleWaiters.Min(w => w.Cushion).Ticks
-                && (_virtualClock is null || _virtualClock.AutojumpEnabled || _virtualClock.Rate > 0);
-            if (!timerFirst)
-            {
-                WakeIdleWaiters();
-                return;
-            }
-        }
-
-        TimeSpan timeout;
-        if (_virtualClock is { } clock)
-        {
-            if (clock.AutojumpEnabled && next is long due)
-            {
-                var threshold = clock.AutojumpThreshold;
-                if (threshold > TimeSpan.Zero && WaitForWork(threshold))
-                    return;
-                clock.AdvanceTo(due);
-                return;
-            }
-            timeout = clock.Rate > 0 && next is long d
-                ? TimeSpan.FromTicks((long)(Math.Max(0, d - now) / clock.Rate))
-                : Timeout.InfiniteTimeSpan;
-            if (next is null && _deadlockFactory is not null && Volatile.Read(ref _pendingExternal) == 0 && _inbox.IsEmpty)
-                throw _deadlockFactory(this);
-        }
-        else
-        {
-            timeout = next is long due ? TimeSpan.FromTicks(Math.Max(0, due - now)) : Timeout.InfiniteTimeSpan;
-        }
-
-        foreach (var instrument in _instruments)
-            instrument.BeforeIdle(timeout);
-        WaitForWork(timeout);
-        foreach (var instrument in _instruments)
-            instrument.AfterIdle(timeout);
-    }
-
-    /// <summary>Waits up to <paramref name="timeout"/> of real time for a post or a wake-up; true when one came.</summary>
-    bool WaitForWork(TimeSpan timeout)
-    {
-        if (timeout != Timeout.InfiniteTimeSpan && timeout < TimeSpan.FromMilliseconds(1))
-            return !_inbox.IsEmpty;
-        lock (_idleGate)
-        {
-            Interlocked.Exchange(ref _sleeping, 1);
-            bool woken = _wakeRequested || !_inbox.IsEmpty || Monitor.Wait(_idleGate, timeout);
-            woken |= _wakeRequested;
-            _wakeRequested = false;
-            Volatile.Write(ref _sleeping, 0);
-            return woken || !_inbox.IsEmpty;
-        }
-    }
-
-    /// <summary>Wakes the loop if it waits for work: after a post from another thread, a clock change, main finishing.</summary>
-    internal void WakeFromOtherThread()
-    {
-        lock (_idleGate)
-        {
-            _wakeRequested = true;
-            Monitor.Pulse(_idleGate);
-        }
-    }
-
-    /// <summary>Parks <paramref name="parker"/> until every task is blocked and <paramref name="cushion"/> of real time passed (Trio's <c>wait_all_tasks_blocked</c>).</summary>
-    internal void AddIdleWaiter(Parker parker, TimeSpan cushion)
-    {
-        Debug.Assert(IsOnLoopThread);
-        _idleWaiters.Add((parker, cushion));
-    }
-
-    internal void RemoveIdleWaiter(Parker parker)
-        => _idleWaiters.RemoveAll(w => ReferenceEquals(w.Parker, parker));
-
-    void WakeIdleWaiters()
-    {
-        var cushion = _idleWaiters.Min(w => w.Cushion);
-        if (cushion > TimeSpan.Zero && WaitForWork(cushion))
-            return;
-        var waking = _idleWaiters.Where(w => w.Cushion == cushion).ToList();
-        _idleWaiters.RemoveAll(w => w.Cushion == cushion);
-        foreach (var (parker, _) in waking)
-            parker.TryWake();
-    }
-
-    /// <summary>Counts work on other threads that will post back (a ToThread call): the loop is not deadlocked while it runs.</summary>
-    internal void BeginExternalWork() => Interlocked.Increment(ref _pendingExternal);
-
-    internal void EndExternalWork()
-    {
-        Interlocked.Decrement(ref _pendingExternal);
-        WakeFromOtherThread();
     }
 
     internal void RegisterTask(TaskInfo task)

@@ -71,9 +71,10 @@ public class WaitAllTasksBlockedTests
     }
 
     [Fact]
-    public void Smaller_cushions_wake_first_and_timers_due_within_a_cushion_fire_first()
+    public void Smaller_cushions_wake_first_and_an_autojump_clock_does_not_move_while_anybody_waits()
     {
-        // Trio's test_wait_all_tasks_blocked_with_cushion, on the autojump clock: the sleeps are virtual.
+        // Trio's test_wait_all_tasks_blocked_with_cushion on MockClock(autojump_threshold=0): idle waiters beat
+        // autojump, so every waiter wakes (smallest cushion first) before the clock jumps to the sleeps.
         var record = new List<string>();
         RunTest(async () =>
         {
@@ -87,13 +88,41 @@ public class WaitAllTasksBlockedTests
                     await Time.SleepAsync(TimeSpan.FromMilliseconds(10));
                     record.Add("blink end");
                 });
-                n.StartSoon(async () => { await TestLoop.WaitAllTasksBlockedAsync(); record.Add("no cushion"); });
-                n.StartSoon(async () => { await TestLoop.WaitAllTasksBlockedAsync(TimeSpan.FromMilliseconds(20)); record.Add("small cushion"); });
-                n.StartSoon(async () => { await TestLoop.WaitAllTasksBlockedAsync(TimeSpan.FromMilliseconds(20)); record.Add("small cushion"); });
-                n.StartSoon(async () => { await TestLoop.WaitAllTasksBlockedAsync(TimeSpan.FromMilliseconds(30)); record.Add("big cushion"); });
+                n.StartSoon(async () => { await TestLoop.WaitAllTasksBlockedAsync(); record.Add("no cushion at " + Time.Now.TotalMilliseconds); });
+                n.StartSoon(async () => { await TestLoop.WaitAllTasksBlockedAsync(TimeSpan.FromMilliseconds(20)); record.Add("small cushion at " + Time.Now.TotalMilliseconds); });
+                n.StartSoon(async () => { await TestLoop.WaitAllTasksBlockedAsync(TimeSpan.FromMilliseconds(20)); record.Add("small cushion at " + Time.Now.TotalMilliseconds); });
+                n.StartSoon(async () => { await TestLoop.WaitAllTasksBlockedAsync(TimeSpan.FromMilliseconds(30)); record.Add("big cushion at " + Time.Now.TotalMilliseconds); });
             });
         });
-        Assert.Equal(new[] { "blink start", "no cushion", "blink end", "small cushion", "small cushion", "big cushion" }, record);
+        Assert.Equal(new[] { "blink start", "no cushion at 0", "small cushion at 0", "small cushion at 0", "big cushion at 0", "blink end" }, record);
+    }
+
+    [Fact]
+    public void Autojump_does_not_jump_past_a_cushion_even_when_a_timer_is_due_within_it()
+    {
+        // A ticker due every virtual millisecond, forever: before, each tick was "within the cushion" and the
+        // clock jumped from tick to tick, so the waiter never woke.
+        TimeSpan wokeAt = TimeSpan.MinValue;
+        int ticks = 0;
+        RunTest(async () =>
+        {
+            await Nursery.RunAsync(async n =>
+            {
+                n.StartSoon(async () =>
+                {
+                    while (true)
+                    {
+                        await Time.SleepAsync(TimeSpan.FromMilliseconds(1));
+                        ticks++;
+                    }
+                });
+                await TestLoop.WaitAllTasksBlockedAsync(TimeSpan.FromMilliseconds(5));
+                wokeAt = Time.Now;
+                n.CancelScope.Cancel();
+            });
+        });
+        Assert.Equal(TimeSpan.Zero, wokeAt);
+        Assert.Equal(0, ticks);
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Runtime.ExceptionServices;
+
 namespace Structured;
 
 /// <summary>
@@ -8,7 +10,15 @@ namespace Structured;
 /// <remarks>
 /// <para>Because it is a <see cref="TimeProvider"/>, <c>Task.Delay(t, clock)</c>, <c>PeriodicTimer</c> and
 /// <c>new CancellationTokenSource(t, clock)</c> run on its time; their timers count for autojump like the
-/// loop's own sleeps. Their callbacks run synchronously on the thread that moves the time.</para>
+/// loop's own sleeps. While a loop runs on the clock, their callbacks run on that loop as loop work (ready-queue
+/// items, seen by instruments and traces), whoever moves the time; an exception a callback throws does not end the
+/// loop: every other due timer still fires and <see cref="Loop.Run(Func{Task}, LoopOptions?)"/> throws it at the end.
+/// With no loop on the clock, the callbacks run on the thread that moves the time: inside <see cref="Advance"/>,
+/// which throws their exceptions once every due timer fired, or, with a <see cref="Rate"/>, on a thread-pool
+/// thread of the clock's own system timer, where an exception is rethrown once every other due timer fired, as
+/// a <c>System.Threading.Timer</c> callback's would (it is never swallowed).</para>
+/// <para>With a <see cref="Rate"/> above zero the time passes by itself, and the timers fire by themselves as it
+/// does, on and off a loop; an idle loop sleeps until the next one is due.</para>
 /// <para>Thread-safe: any thread may read or advance it.</para>
 /// </remarks>
 /// <example>
@@ -63,6 +73,7 @@ public sealed class VirtualClock : TimeProvider
                 Volatile.Write(ref _baseTicks, NowTicksLocked());
                 _baseRealTimestamp = TimeProvider.System.GetTimestamp();
                 Volatile.Write(ref _rate, value);
+                RearmRealTimerLocked();
             }
             WakeLoops();
         }
@@ -133,12 +144,17 @@ public sealed class VirtualClock : TimeProvider
 
     internal bool AutojumpEnabled => _autojumpThreshold != Timeout.InfiniteTimeSpan;
 
-    /// <summary>Moves the time to <paramref name="targetTicks"/> (never back), firing due timers in order on this thread.</summary>
+    /// <summary>
+    /// Moves the time to <paramref name="targetTicks"/> (never back), firing due timers in order: as loop work when a
+    /// loop runs on the clock, else on this thread (their exceptions thrown together once all fired).
+    /// </summary>
     internal void AdvanceTo(long targetTicks)
     {
+        List<Exception>? errors = null;
         while (true)
         {
             VirtualClockTimer? due;
+            Loop? loop;
             lock (_gate)
             {
                 due = (VirtualClockTimer?)_timers.PopDue(targetTicks);
@@ -149,18 +165,76 @@ public sealed class VirtualClock : TimeProvider
                     Volatile.Write(ref _baseTicks, to);
                     _baseRealTimestamp = TimeProvider.System.GetTimestamp();
                 }
+                loop = _loops.Count > 0 ? _loops[0] : null;
             }
             if (due is null)
                 break;
-            ((ILoopTimer)due).Fire();
+            Dispatch(due, loop, ref errors);
         }
+        lock (_gate)
+            RearmRealTimerLocked();
         WakeLoops();
+        ThrowIfAny(errors);
+    }
+
+    /// <summary>Fires the timers that are due at the clock's current time (a running clock: time passed by itself).</summary>
+    internal void FireDue()
+    {
+        List<Exception>? errors = null;
+        while (true)
+        {
+            VirtualClockTimer? due;
+            Loop? loop;
+            lock (_gate)
+            {
+                due = (VirtualClockTimer?)_timers.PopDue(NowTicksLocked());
+                loop = _loops.Count > 0 ? _loops[0] : null;
+            }
+            if (due is null)
+                break;
+            Dispatch(due, loop, ref errors);
+        }
+        lock (_gate)
+            RearmRealTimerLocked();
+        ThrowIfAny(errors);
+    }
+
+    static void Dispatch(VirtualClockTimer timer, Loop? loop, ref List<Exception>? errors)
+    {
+        if (!timer.PrepareFire())
+            return;
+        if (loop is not null)
+        {
+            loop.EnqueueClockCallback(timer.Callback, timer.State);
+            return;
+        }
+        try
+        {
+            timer.Callback(timer.State);
+        }
+        catch (Exception e)
+        {
+            // The other due timers still fire; the error is thrown once they have.
+            (errors ??= []).Add(e);
+        }
+    }
+
+    static void ThrowIfAny(List<Exception>? errors)
+    {
+        if (errors is null)
+            return;
+        if (errors.Count == 1)
+            ExceptionDispatchInfo.Throw(errors[0]);
+        throw new AggregateException("Callbacks of timers on a VirtualClock threw; every other due timer fired.", errors);
     }
 
     internal void Arm(VirtualClockTimer timer, long dueTicks)
     {
         lock (_gate)
+        {
             _timers.Add(timer, dueTicks);
+            RearmRealTimerLocked();
+        }
         WakeLoops();
     }
 
@@ -173,14 +247,41 @@ public sealed class VirtualClock : TimeProvider
     internal void Attach(Loop loop)
     {
         lock (_gate)
+        {
             _loops.Add(loop);
+            RearmRealTimerLocked();
+        }
     }
 
     internal void Detach(Loop loop)
     {
         lock (_gate)
+        {
             _loops.Remove(loop);
+            RearmRealTimerLocked();
+        }
     }
+
+    /// <summary>
+    /// A running clock with no loop on it fires its timers from a system timer, due when the next one is, in real
+    /// time. A loop on the clock does that itself between steps and when idle. Caller holds the gate.
+    /// </summary>
+    void RearmRealTimerLocked()
+    {
+        if (_rate <= 0 || _loops.Count > 0 || _timers.NextDueTicks is not long due)
+        {
+            _realTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            return;
+        }
+        double real = Math.Ceiling(Math.Max(0, due - NowTicksLocked()) / _rate);
+        var dueTime = real >= VirtualClockTimer.MaxSupported.Ticks ? VirtualClockTimer.MaxSupported : TimeSpan.FromTicks((long)real);
+        if (_realTimer is null)
+            _realTimer = TimeProvider.System.CreateTimer(static s => ((VirtualClock)s!).FireDue(), this, dueTime, Timeout.InfiniteTimeSpan);
+        else
+            _realTimer.Change(dueTime, Timeout.InfiniteTimeSpan);
+    }
+
+    ITimer? _realTimer;
 
     long NowTicksLocked()
     {

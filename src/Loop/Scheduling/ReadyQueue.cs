@@ -6,12 +6,22 @@ namespace Structured;
 /// The loop's ready queue: a growable ring buffer of <see cref="WorkItem"/>s. Touched by the loop thread only
 /// (other threads go through the inbox), so it needs no lock.
 /// </summary>
+/// <remarks>
+/// It doubles when full and halves when a quarter full (never below <see cref="MinCapacity"/>): a burst of a
+/// million wake-ups gives its memory back once drained, and the gap between the two thresholds keeps a queue that
+/// hovers at one size from resizing back and forth (each resize is paid for by the operations since the last).
+/// </remarks>
 internal sealed class ReadyQueue
 {
-    WorkItem[] _items = new WorkItem[64];
+    internal const int MinCapacity = 64;
+
+    WorkItem[] _items = new WorkItem[MinCapacity];
     int _head, _count;
 
     internal int Count => _count;
+
+    /// <summary>The length of the ring buffer.</summary>
+    internal int Capacity => _items.Length;
 
     internal void Enqueue(in WorkItem item)
     {
@@ -29,6 +39,8 @@ internal sealed class ReadyQueue
         slot = default;
         _head = (_head + 1) & (_items.Length - 1);
         _count--;
+        if (_count < _items.Length >> 2 && _items.Length > MinCapacity)
+            Resize(_items.Length >> 1);
         return item;
     }
 
@@ -45,6 +57,8 @@ internal sealed class ReadyQueue
         _items[_head] = default;
         _head = (_head + 1) & mask;
         _count--;
+        if (_count < _items.Length >> 2 && _items.Length > MinCapacity)
+            Resize(_items.Length >> 1);
         return item;
     }
 
@@ -52,17 +66,20 @@ internal sealed class ReadyQueue
 
     internal void Clear()
     {
+        _items = _items.Length > MinCapacity ? new WorkItem[MinCapacity] : _items;
         Array.Clear(_items);
         _head = 0;
         _count = 0;
     }
 
-    void Grow()
+    void Grow() => Resize(_items.Length * 2);
+
+    void Resize(int capacity)
     {
-        var bigger = new WorkItem[_items.Length * 2];
+        var resized = new WorkItem[capacity];
         for (int i = 0; i < _count; i++)
-            bigger[i] = _items[(_head + i) & (_items.Length - 1)];
-        _items = bigger;
+            resized[i] = _items[(_head + i) & (_items.Length - 1)];
+        _items = resized;
         _head = 0;
     }
 }

@@ -3,14 +3,20 @@ namespace Structured;
 /// <summary>
 /// A binary min-heap of <see cref="ILoopTimer"/>s ordered by (due, arming order): insert, remove and
 /// re-arm are O(log n), and removal is by the timer's own position, so cancelled timers leave at once.
-/// Not thread-safe; its owner serializes access.
+/// Not thread-safe; its owner serializes access. Doubles when full, halves when a quarter full (never below
+/// <see cref="MinCapacity"/>), so a burst of timers gives its memory back once they are gone.
 /// </summary>
 internal sealed class TimerHeap
 {
-    ILoopTimer[] _nodes = new ILoopTimer[16];
+    internal const int MinCapacity = 16;
+
+    ILoopTimer[] _nodes = new ILoopTimer[MinCapacity];
     long _sequence;
 
     internal int Count { get; private set; }
+
+    /// <summary>The length of the array behind the heap.</summary>
+    internal int Capacity => _nodes.Length;
 
     internal long? NextDueTicks => Count > 0 ? _nodes[0].Slot.DueTicks : null;
 
@@ -58,6 +64,8 @@ internal sealed class TimerHeap
         {
             _nodes[last] = null!;
         }
+        if (Count < _nodes.Length >> 2 && _nodes.Length > MinCapacity)
+            Array.Resize(ref _nodes, _nodes.Length >> 1);
     }
 
     /// <summary>Removes and returns the earliest timer if it is due at <paramref name="nowTicks"/>.</summary>

@@ -49,6 +49,8 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     bool _cancelledByDeadline;
     bool _cancelledCaught;
     CancellationTokenSource? _tokenSource;
+    // What token callbacks threw when this scope's deadline fired, for the scope's exit to propagate.
+    Exception? _callbackError;
     // The registrations of CancelWhen, disposed at exit.
     CancellationTokenRegistration[]? _linkedTokens;
     TimerSlot _timerSlot;
@@ -478,29 +480,41 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
             s_flowScope.Value = Parent; // the flow of the execution context is suppressed: nothing to restore
     }
 
-    async Task RunSlowAsync(TaskInfo? task, Func<Task> body, Task? bodyTask)
+    async Task RunSlowAsync(TaskInfo? enteredBy, Func<Task> body, Task? bodyTask)
     {
-        if (task is null)
-        {
-            task = TaskRuntime.EnsureTask();
-            Enter(task);
-        }
-        Exception? error = null;
+        // Outside any task, the implicit task is made here, inside an async method, so the caller keeps no trace of it.
+        var task = enteredBy ?? TaskRuntime.EnsureTask();
+        // On a loop, a scope whose body is running keeps Loop.Run running (a forgotten await must not abandon it).
+        var loop = task.Loop;
+        loop?.OpenRegion();
         try
         {
-            bodyTask ??= body() ?? throw NullBody();
+            if (enteredBy is null)
+                Enter(task);
+            Exception? error = null;
+            try
+            {
+                bodyTask ??= body() ?? throw NullBody();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+            if (bodyTask is not null)
+            {
+                // Not a plain await: a cancelled body would throw again here only for us to catch it.
+                await bodyTask.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+                error = TaskErrors.ErrorOf(bodyTask);
+            }
+            Rethrow(Exit(task, error), error);
         }
-        catch (Exception e)
+        catch (Exception e) when (loop is not null && loop.NoteRegionError(task, e))
         {
-            error = e;
         }
-        if (bodyTask is not null)
+        finally
         {
-            // Not a plain await: a cancelled body would throw again here only for us to catch it.
-            await bodyTask.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-            error = TaskErrors.ErrorOf(bodyTask);
+            loop?.CloseRegion();
         }
-        Rethrow(Exit(task, error), error);
     }
 
     /// <summary>Runs <paramref name="body"/> inside this scope and returns its value, or default when this scope caught a cancellation.</summary>
@@ -510,28 +524,42 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
     {
         ArgumentNullException.ThrowIfNull(body);
         var task = TaskRuntime.EnsureTask();
-        Enter(task);
-        Exception? error = null;
-        T? result = default;
-        Task<T>? bodyTask = null;
+        // On a loop, a scope whose body is running keeps Loop.Run running (a forgotten await must not abandon it).
+        var loop = task.Loop;
+        loop?.OpenRegion();
         try
         {
-            bodyTask = body() ?? throw NullBody();
+            Enter(task);
+            Exception? error = null;
+            T? result = default;
+            Task<T>? bodyTask = null;
+            try
+            {
+                bodyTask = body() ?? throw NullBody();
+            }
+            catch (Exception e)
+            {
+                error = e;
+            }
+            if (bodyTask is not null)
+            {
+                // SuppressThrowing is for the non-generic Task only: await the Task<T> as a Task.
+                await ((Task)bodyTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
+                error = TaskErrors.ErrorOf(bodyTask);
+                if (error is null)
+                    result = bodyTask.Result;
+            }
+            Rethrow(Exit(task, error), error);
+            return result;
         }
-        catch (Exception e)
+        catch (Exception e) when (loop is not null && loop.NoteRegionError(task, e))
         {
-            error = e;
+            throw; // never reached: the filter only notes the error
         }
-        if (bodyTask is not null)
+        finally
         {
-            // SuppressThrowing is for the non-generic Task only: await the Task<T> as a Task.
-            await ((Task)bodyTask).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ContinueOnCapturedContext);
-            error = TaskErrors.ErrorOf(bodyTask);
-            if (error is null)
-                result = bodyTask.Result;
+            loop?.CloseRegion();
         }
-        Rethrow(Exit(task, error), error);
-        return result;
     }
 
     /// <summary>
@@ -632,6 +660,8 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
         }
         if (_linkedTokens is not null)
             UnlinkTokens();
+        if (_callbackError is not null && Interlocked.Exchange(ref _callbackError, null) is { } callbackError)
+            error = error is null ? callbackError : new AggregateException(error, callbackError);
         if (abandoned is not null)
             error = StackCorrupted(task, abandoned, error);
         if (error is null)
@@ -952,7 +982,8 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
             return;
         }
         _offLoopTimer?.Dispose();
-        var due = TimeSpan.FromTicks(Math.Max(0, _deadline.Ticks - Time.NowTicksFor(null)));
+        // Clamped: a deadline months away arms for the longest a system timer allows and re-arms when it fires.
+        var due = SystemTimerDue.For(_deadline.Ticks);
         _offLoopTimer = TimeProvider.System.CreateTimer(static s => ((ILoopTimer)s!).Fire(), this, due, Timeout.InfiniteTimeSpan);
     }
 
@@ -985,7 +1016,27 @@ public sealed class CancelScope : IParkRegistration, ILoopTimer
             }
             return;
         }
-        RequestCancel(CancelReasons.Deadline(deadline), byDeadline: true);
+        try
+        {
+            RequestCancel(CancelReasons.Deadline(deadline), byDeadline: true);
+        }
+        catch (Exception e)
+        {
+            // A callback on a token of this scope's subtree threw as the deadline fired. Nobody called us to hand it
+            // to (a timer did): it reaches the task that entered the scope, as an error at the scope's exit.
+            NoteCallbackError(e);
+        }
+    }
+
+    void NoteCallbackError(Exception error)
+    {
+        while (true)
+        {
+            var previous = Volatile.Read(ref _callbackError);
+            var combined = previous is null ? error : new AggregateException(previous, error);
+            if (Interlocked.CompareExchange(ref _callbackError, combined, previous) == previous)
+                return;
+        }
     }
 
     static long SaturatingAdd(long a, long b) => b > long.MaxValue - a ? long.MaxValue : a + b;

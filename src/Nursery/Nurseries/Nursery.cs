@@ -78,6 +78,25 @@ public sealed class Nursery : IParkWaiter
     {
         ArgumentNullException.ThrowIfNull(body);
         var task = TaskRuntime.EnsureTask();
+        // On a loop, an open nursery keeps Loop.Run running (a forgotten await must not abandon it) and its
+        // error, if nobody can await it any more, reaches Loop.Run.
+        var loop = task.Loop;
+        loop?.OpenRegion();
+        try
+        {
+            await RunCoreAsync(task, body);
+        }
+        catch (Exception e) when (loop is not null && loop.NoteRegionError(task, e))
+        {
+        }
+        finally
+        {
+            loop?.CloseRegion();
+        }
+    }
+
+    static async Task RunCoreAsync(TaskInfo task, Func<Nursery, Task> body)
+    {
         var nursery = new Nursery(task);
         nursery._scope.Enter(task);
         Exception? bodyError = null;

@@ -30,7 +30,8 @@ internal sealed class OffLoopSleepTimer : IDisposable
 
     void Arm()
     {
-        var due = TimeSpan.FromTicks(Math.Max(0, _dueTicks - Time.NowTicksFor(null)));
+        // Clamped: a sleep months long arms for the longest a system timer allows and re-arms when it fires.
+        var due = SystemTimerDue.For(_dueTicks);
         lock (_gate)
         {
             if (_disposed)

@@ -1,0 +1,20 @@
+namespace Structured;
+
+/// <summary>
+/// The due time of a system timer for a deadline or sleep off the loop. .NET's timers reject due times above
+/// uint.MaxValue - 1 ms (about 49.7 days), yet a deadline may be anything up to <see cref="TimeSpan.MaxValue"/>:
+/// a longer wait arms for the longest allowed time, and its firing (early, from the deadline's view) re-arms
+/// for the rest, as an early firing of the coarse system clock already does.
+/// </summary>
+internal static class SystemTimerDue
+{
+    /// <summary>The longest due time a .NET timer takes.</summary>
+    internal static readonly TimeSpan Max = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    /// <summary>The due time for a timer that should fire at <paramref name="dueTicks"/> on the system clock.</summary>
+    internal static TimeSpan For(long dueTicks)
+    {
+        long ahead = dueTicks - Time.NowTicksFor(null);
+        return ahead <= 0 ? TimeSpan.Zero : ahead >= Max.Ticks ? Max : TimeSpan.FromTicks(ahead);
+    }
+}
