@@ -110,4 +110,10 @@ public abstract class SendChannel<T> : IAsyncDisposable
 
     /// <summary>Closes this end, recording <paramref name="error"/> for receivers; false when it was closed already.</summary>
     internal abstract bool TryComplete(Exception? error);
+
+    /// <summary>
+    /// The error this end was closed with by <see cref="TryComplete"/>, or null (open, or closed without one): the writer
+    /// view reports it from <c>WriteAsync</c> and <c>WaitToWriteAsync</c>, as System.Threading.Channels does.
+    /// </summary>
+    internal abstract Exception? CompletedWith { get; }
 }

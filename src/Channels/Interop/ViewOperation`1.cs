@@ -1,0 +1,162 @@
+using System.Threading.Tasks.Sources;
+
+namespace Structured;
+
+/// <summary>
+/// The pending ValueTask of a System.Threading.Channels view's operation: it waits for our own operation (a send, a
+/// receive, a wait), then finishes it the view's way (translating our errors into System.Threading.Channels' ones).
+/// Pooled, so a view's blocking operation allocates nothing once warm.
+/// </summary>
+/// <remarks>
+/// <para>It keeps System.Threading.Channels' rules for its ValueTasks: one continuation (a second one throws
+/// <see cref="InvalidOperationException"/>, checked before anything else: <see cref="ManualResetValueTaskSourceCore{TResult}"/>
+/// alone, as in a pooling async method, stores the first continuation's context first and then fails the second with an
+/// <see cref="InvalidCastException"/> when a <see cref="SynchronizationContext"/> such as the loop's is current), one
+/// <c>GetResult</c>, and no synchronous wait: <c>GetResult</c> before completion throws instead of blocking, which on the
+/// loop thread would block the very thread that has to complete it.</para>
+/// <para>Thread-safety: the inner operation completes once, on its own scheduler (the loop for a loop task); the
+/// continuation flag is set with an interlocked operation.</para>
+/// </remarks>
+internal sealed class ViewOperation<T> : IValueTaskSource<T>, IValueTaskSource
+{
+    // One free operation per item type; a second concurrent one is allocated (and dropped when the slot is taken).
+    static ViewOperation<T>? s_spare;
+
+    ManualResetValueTaskSourceCore<T> _core;
+    readonly Action _onInnerCompleted;
+    ValueTask<T> _inner;
+    ValueTask _innerPlain;
+    Func<ValueTask<T>, T>? _finish;
+    Func<ValueTask, T>? _finishPlain;
+    int _continued;
+
+    ViewOperation()
+    {
+        _onInnerCompleted = OnInnerCompleted;
+        // The continuation is scheduled by the core itself (on the awaiter's context when it captured one).
+        _core.RunContinuationsAsynchronously = false;
+    }
+
+    /// <summary>Waits for <paramref name="inner"/>, then completes with what <paramref name="finish"/> makes of it.</summary>
+    internal static ValueTask<T> Start(ValueTask<T> inner, Func<ValueTask<T>, T> finish)
+    {
+        if (inner.IsCompleted)
+        {
+            // Finished already (a failure): no need for a continuation, which could run on the thread pool.
+            try
+            {
+                return new ValueTask<T>(finish(inner));
+            }
+            catch (Exception e)
+            {
+                return ViewResults.Failed<T>(e);
+            }
+        }
+        var operation = Rent();
+        operation._inner = inner;
+        operation._finish = finish;
+        inner.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(operation._onInnerCompleted);
+        return new ValueTask<T>(operation, operation._core.Version);
+    }
+
+    /// <summary>
+    /// <see cref="Start"/> for a non-generic ValueTask (<c>WriteAsync</c>): the result of <paramref name="finish"/> is dropped.
+    /// </summary>
+    internal static ValueTask StartPlain(ValueTask inner, Func<ValueTask, T> finish)
+    {
+        if (inner.IsCompleted)
+        {
+            // Finished already (a failure): no need for a continuation, which could run on the thread pool.
+            try
+            {
+                finish(inner);
+                return default;
+            }
+            catch (Exception e)
+            {
+                return ViewResults.Failed(e);
+            }
+        }
+        var operation = Rent();
+        operation._innerPlain = inner;
+        operation._finishPlain = finish;
+        inner.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(operation._onInnerCompleted);
+        return new ValueTask(operation, operation._core.Version);
+    }
+
+    static ViewOperation<T> Rent()
+    {
+        var operation = Interlocked.Exchange(ref s_spare, null) ?? new ViewOperation<T>();
+        operation._continued = 0;
+        return operation;
+    }
+
+    static void Release(ViewOperation<T> operation) => Volatile.Write(ref s_spare, operation);
+
+    void OnInnerCompleted()
+    {
+        T result;
+        try
+        {
+            result = _finish is { } finish ? finish(_inner) : _finishPlain!(_innerPlain);
+        }
+        catch (Exception error)
+        {
+            Clear();
+            _core.SetException(error);
+            return;
+        }
+        Clear();
+        _core.SetResult(result);
+    }
+
+    void Clear()
+    {
+        _inner = default;
+        _innerPlain = default;
+        _finish = null;
+        _finishPlain = null;
+    }
+
+    ValueTaskSourceStatus Status(short token) => _core.GetStatus(token);
+
+    void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+    {
+        _core.GetStatus(token); // throws InvalidOperationException for a ValueTask already consumed
+        if (Interlocked.Exchange(ref _continued, 1) != 0)
+            throw new InvalidOperationException("This ValueTask of a channel view already has a continuation; a ValueTask may be awaited once (use AsTask() to await it again).");
+        _core.OnCompleted(continuation, state, token, flags);
+    }
+
+    T GetResult(short token)
+    {
+        if (_core.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            throw new InvalidOperationException(
+                "This ValueTask of a channel view has not completed: await it rather than wait for it (on the loop thread a blocking wait would stop the loop that has to complete it).");
+        }
+        try
+        {
+            return _core.GetResult(token);
+        }
+        finally
+        {
+            _core.Reset();
+            Release(this);
+        }
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<T>.GetStatus(short token) => Status(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => Status(token);
+
+    void IValueTaskSource<T>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => OnCompleted(continuation, state, token, flags);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => OnCompleted(continuation, state, token, flags);
+
+    T IValueTaskSource<T>.GetResult(short token) => GetResult(token);
+
+    void IValueTaskSource.GetResult(short token) => GetResult(token);
+}
