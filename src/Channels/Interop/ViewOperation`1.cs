@@ -19,8 +19,9 @@ namespace Structured;
 /// </remarks>
 internal sealed class ViewOperation<T> : IValueTaskSource<T>, IValueTaskSource
 {
-    // One free operation per item type; a second concurrent one is allocated (and dropped when the slot is taken).
-    static ViewOperation<T>? s_spare;
+    // A few free operations per item type, shared by every thread (taken and returned with interlocked operations):
+    // enough for the operations a handful of tasks have pending at once; more are allocated and dropped.
+    static readonly ViewOperation<T>?[] s_pool = new ViewOperation<T>?[8];
 
     ManualResetValueTaskSourceCore<T> _core;
     readonly Action _onInnerCompleted;
@@ -29,6 +30,14 @@ internal sealed class ViewOperation<T> : IValueTaskSource<T>, IValueTaskSource
     Func<ValueTask<T>, T>? _finish;
     Func<ValueTask, T>? _finishPlain;
     int _continued;
+
+    // A continuation that resumes a loop task, scheduled on its loop as the task's next step (as a Parker does),
+    // rather than posted through its SynchronizationContext, which would allocate for every operation.
+    static readonly Action<object?> s_resumeTask = static state => ((ViewOperation<T>)state!).ResumeTask();
+    TaskInfo? _task;
+    Action<object?>? _taskContinuation;
+    object? _taskState;
+    ExecutionContext? _taskContext;
 
     ViewOperation()
     {
@@ -86,12 +95,27 @@ internal sealed class ViewOperation<T> : IValueTaskSource<T>, IValueTaskSource
 
     static ViewOperation<T> Rent()
     {
-        var operation = Interlocked.Exchange(ref s_spare, null) ?? new ViewOperation<T>();
-        operation._continued = 0;
-        return operation;
+        var pool = s_pool;
+        for (int i = 0; i < pool.Length; i++)
+        {
+            if (Volatile.Read(ref pool[i]) is not null && Interlocked.Exchange(ref pool[i], null) is { } pooled)
+            {
+                pooled._continued = 0;
+                return pooled;
+            }
+        }
+        return new ViewOperation<T>();
     }
 
-    static void Release(ViewOperation<T> operation) => Volatile.Write(ref s_spare, operation);
+    static void Release(ViewOperation<T> operation)
+    {
+        var pool = s_pool;
+        for (int i = 0; i < pool.Length; i++)
+        {
+            if (Interlocked.CompareExchange(ref pool[i], operation, null) is null)
+                return;
+        }
+    }
 
     void OnInnerCompleted()
     {
@@ -125,7 +149,30 @@ internal sealed class ViewOperation<T> : IValueTaskSource<T>, IValueTaskSource
         _core.GetStatus(token); // throws InvalidOperationException for a ValueTask already consumed
         if (Interlocked.Exchange(ref _continued, 1) != 0)
             throw new InvalidOperationException("This ValueTask of a channel view already has a continuation; a ValueTask may be awaited once (use AsTask() to await it again).");
+        if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0
+            && SynchronizationContext.Current is TaskSynchronizationContext { Task: var task })
+        {
+            _task = task;
+            _taskContinuation = continuation;
+            _taskState = state;
+            _taskContext = (flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0 ? ExecutionContext.Capture() : null;
+            _core.OnCompleted(s_resumeTask, this, token, ValueTaskSourceOnCompletedFlags.None);
+            return;
+        }
         _core.OnCompleted(continuation, state, token, flags);
+    }
+
+    void ResumeTask()
+    {
+        var task = _task!;
+        var continuation = _taskContinuation!;
+        var state = _taskState;
+        var context = _taskContext;
+        _task = null;
+        _taskContinuation = null;
+        _taskState = null;
+        _taskContext = null;
+        task.ScheduleContinuation(continuation, state, context);
     }
 
     T GetResult(short token)
