@@ -14,8 +14,12 @@ namespace Structured;
 /// <see cref="InvalidCastException"/> when a <see cref="SynchronizationContext"/> such as the loop's is current), one
 /// <c>GetResult</c>, and no synchronous wait: <c>GetResult</c> before completion throws instead of blocking, which on the
 /// loop thread would block the very thread that has to complete it.</para>
+/// <para>An awaiting loop task resumes as its next step on its loop, as a <see cref="Parker"/> resumes it (not through a
+/// <see cref="SynchronizationContext.Post"/>, which would allocate); any other awaiter as
+/// <see cref="ManualResetValueTaskSourceCore{TResult}"/> resumes it.</para>
 /// <para>Thread-safety: the inner operation completes once, on its own scheduler (the loop for a loop task); the
-/// continuation flag is set with an interlocked operation.</para>
+/// continuation flag is set with an interlocked operation; the pool is taken from and returned to with interlocked
+/// operations.</para>
 /// </remarks>
 internal sealed class ViewOperation<T> : IValueTaskSource<T>, IValueTaskSource
 {
@@ -51,7 +55,7 @@ internal sealed class ViewOperation<T> : IValueTaskSource<T>, IValueTaskSource
     {
         if (inner.IsCompleted)
         {
-            // Finished already (a failure): no need for a continuation, which could run on the thread pool.
+            // Finished already: finish it now; a continuation on a completed ValueTask could run on the thread pool.
             try
             {
                 return new ValueTask<T>(finish(inner));
@@ -75,7 +79,7 @@ internal sealed class ViewOperation<T> : IValueTaskSource<T>, IValueTaskSource
     {
         if (inner.IsCompleted)
         {
-            // Finished already (a failure): no need for a continuation, which could run on the thread pool.
+            // Finished already: finish it now; a continuation on a completed ValueTask could run on the thread pool.
             try
             {
                 finish(inner);
