@@ -64,8 +64,12 @@ public static class MemoryChannel
     /// completes and is drained; when the writer completed it with an error, the end carries that error as
     /// <see cref="Exception.InnerException"/> and <c>await foreach</c> throws. Closing the last clone leaves the reader
     /// untouched (a reader cannot be closed). A cancelled receive takes nothing from the reader.</para>
-    /// <para>A task blocked on a wrapped reader waits on the reader's own <c>WaitToReadAsync</c>; it is not parked on
-    /// the loop, so the loop's deadlock detection and task dump do not see it as blocked.</para>
+    /// <para>A receive takes a ready item with <c>TryRead</c>, else waits in the reader's own <c>ReadAsync</c> (so a
+    /// rendezvous channel, <c>Channel.CreateBounded&lt;T&gt;(0)</c>, pairs it with a writer), with a token that the ambient
+    /// scope, the caller's token and this clone's close cancel. It relies on the reader's guarantee that a cancelled
+    /// <c>ReadAsync</c> took nothing, which System.Threading.Channels' own channels and the base class's <c>ReadAsync</c>
+    /// give. The task is not parked on the loop, so the loop's deadlock detection and task dump do not see it as
+    /// blocked.</para>
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="reader">The reader to receive from.</param>
@@ -83,8 +87,12 @@ public static class MemoryChannel
     /// <see cref="ChannelInteropExtensions.AsSendChannel{T}(ChannelWriter{T})"/>.
     /// </summary>
     /// <remarks>
-    /// Closing the last clone completes the writer (<see cref="ChannelWriter{T}.TryComplete(Exception?)"/>). A send on a
-    /// writer that someone else completed throws <see cref="BrokenResourceException"/>. A cancelled send writes nothing.
+    /// Closing the last clone completes the writer (<see cref="ChannelWriter{T}.TryComplete(Exception?)"/>), with the first
+    /// error a clone was completed with, if any. A send on a writer that someone else completed throws
+    /// <see cref="BrokenResourceException"/> (holding their error, if any). A send writes with <c>TryWrite</c> when it
+    /// can, else waits in the writer's own <c>WriteAsync</c> (so a rendezvous channel pairs it with a reader); a
+    /// cancelled send writes nothing, as the writer guarantees for a cancelled <c>WriteAsync</c> (System.Threading.Channels'
+    /// own channels and the base class's <c>WriteAsync</c> do).
     /// </remarks>
     /// <typeparam name="T">The item type.</typeparam>
     /// <param name="writer">The writer to send to.</param>

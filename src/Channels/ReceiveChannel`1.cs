@@ -122,9 +122,14 @@ public abstract class ReceiveChannel<T> : IAsyncEnumerable<T>, IAsyncDisposable
     /// <c>ReadAllAsync</c>, <c>Count</c> and <c>TryPeek</c> work as usual.
     /// </summary>
     /// <remarks>
-    /// Following System.Threading.Channels, the reader reports the end of the stream as false from
+    /// <para>Following System.Threading.Channels, the reader reports the end of the stream as false from
     /// <c>WaitToReadAsync</c> and <c>TryRead</c>, and as <see cref="ChannelClosedException"/> from <c>ReadAsync</c>;
-    /// an error the senders completed with is thrown by <c>WaitToReadAsync</c> and faults <c>Completion</c>.
+    /// an error the senders completed with is thrown by <c>WaitToReadAsync</c>, is the inner exception of
+    /// <c>ReadAsync</c>'s <see cref="ChannelClosedException"/> and faults <c>Completion</c>; an
+    /// <see cref="OperationCanceledException"/> cancels <c>Completion</c> and comes out as itself.</para>
+    /// <para>Nothing throws at the call: an already-cancelled token or scope gives a cancelled ValueTask. A pending
+    /// ValueTask takes one continuation and one <c>GetResult</c>, and <c>GetResult</c> before it completes throws
+    /// <see cref="InvalidOperationException"/> rather than block.</para>
     /// </remarks>
     /// <returns>The reader view (the same object on every call).</returns>
     public ChannelReader<T> AsReader() => _reader ??= new ReceiveChannelReader<T>(this);

@@ -98,9 +98,14 @@ public abstract class SendChannel<T> : IAsyncDisposable
     /// <see cref="EndOfChannelException"/> and faults a reader view's <c>Completion</c>).
     /// </summary>
     /// <remarks>
-    /// Following System.Threading.Channels, the writer reports a closed or broken channel as
-    /// <see cref="ChannelClosedException"/> from <c>WriteAsync</c>, false from <c>TryWrite</c> and <c>WaitToWriteAsync</c>.
-    /// On a rendezvous channel, <c>WaitToWriteAsync</c> waits for a receiver blocked in <c>ReceiveAsync</c>.
+    /// <para>Following System.Threading.Channels, the writer reports a closed or broken channel as
+    /// <see cref="ChannelClosedException"/> from <c>WriteAsync</c>, false from <c>TryWrite</c> and <c>WaitToWriteAsync</c>;
+    /// once <c>TryComplete(error)</c> closed this end, <c>WriteAsync</c> throws <see cref="ChannelClosedException"/>
+    /// holding that error and <c>WaitToWriteAsync</c> throws the error itself (an <see cref="OperationCanceledException"/>
+    /// comes out as itself from both). Nothing throws at the call: an already-cancelled token or scope gives a
+    /// cancelled ValueTask. A pending ValueTask takes one continuation and one <c>GetResult</c>, and
+    /// <c>GetResult</c> before it completes throws <see cref="InvalidOperationException"/> rather than block.</para>
+    /// <para>On a rendezvous channel, <c>WaitToWriteAsync</c> waits for a receiver blocked in <c>ReceiveAsync</c>.</para>
     /// </remarks>
     /// <returns>The writer view (the same object on every call).</returns>
     public ChannelWriter<T> AsWriter() => _writer ??= new SendChannelWriter<T>(this);
@@ -110,4 +115,10 @@ public abstract class SendChannel<T> : IAsyncDisposable
 
     /// <summary>Closes this end, recording <paramref name="error"/> for receivers; false when it was closed already.</summary>
     internal abstract bool TryComplete(Exception? error);
+
+    /// <summary>
+    /// The error this end was closed with by <see cref="TryComplete"/>, or null (open, or closed without one): the writer
+    /// view reports it from <c>WriteAsync</c> and <c>WaitToWriteAsync</c>, as System.Threading.Channels does.
+    /// </summary>
+    internal abstract Exception? CompletedWith { get; }
 }

@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 namespace ChannelsTests;
 
 /// <summary>
@@ -73,6 +74,47 @@ public sealed class AllocationTests
                 });
             });
             Assert.True(s.Statistics.BufferUsed == 0);
+        });
+        Assert.InRange(allocated, 0, 1024);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(64)]
+    public void A_producer_and_a_consumer_that_block_each_other_through_the_views_allocate_nothing_per_item(int capacity)
+    {
+        long allocated = -1;
+        Run(async () =>
+        {
+            var (s, r) = MemoryChannel.Create<int>(capacity);
+            var writer = s.AsWriter();
+            var reader = r.AsReader();
+            long before = 0;
+            await Nursery.RunAsync(async n =>
+            {
+                n.StartSoon(async () =>
+                {
+                    for (int i = 0; i < Warmup + Measured; i++)
+                    {
+                        if (i == Warmup)
+                            before = GC.GetAllocatedBytesForCurrentThread();
+                        await writer.WriteAsync(i);
+                    }
+                    allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+                    writer.Complete();
+                });
+                n.StartSoon(async () =>
+                {
+                    try
+                    {
+                        while (true)
+                            await reader.ReadAsync();
+                    }
+                    catch (ChannelClosedException)
+                    {
+                    }
+                });
+            });
         });
         Assert.InRange(allocated, 0, 1024);
     }

@@ -255,9 +255,137 @@ public sealed class InteropViewTests
             Assert.True(scope.CancelledCaught);
             using var source = new CancellationTokenSource();
             await source.CancelAsync();
-            Assert.IsType<OperationCanceledException>(await Catch(async () => await reader.WaitToReadAsync(source.Token)));
+            Assert.IsAssignableFrom<OperationCanceledException>(await Catch(async () => await reader.WaitToReadAsync(source.Token)));
             Assert.True(s.TrySend(1));
             Assert.True(await reader.WaitToReadAsync());
+        });
+    }
+
+    [Fact]
+    public void A_writer_view_completed_with_an_error_reports_it_from_WriteAsync_and_WaitToWriteAsync_as_System_Threading_Channels_does()
+    {
+        Run(async () =>
+        {
+            var (s, r) = MemoryChannel.Create<int>(4);
+            var other = s.Clone();
+            var writer = s.AsWriter();
+            var boom = new FormatException("boom");
+            Assert.True(writer.TryComplete(boom));
+            Assert.False(writer.TryWrite(1));
+            Assert.Same(boom, Assert.IsType<ChannelClosedException>(await Catch(async () => await writer.WriteAsync(1))).InnerException);
+            Assert.Same(boom, await Catch(async () => await writer.WaitToWriteAsync()));
+            // Our own API on that end: it is closed, like any closed end.
+            Assert.IsType<ClosedResourceException>(await Catch(async () => await s.SendAsync(1)));
+            // The other clone is untouched: the stream goes on until it closes too.
+            await other.SendAsync(2);
+            Assert.True(await other.AsWriter().WaitToWriteAsync());
+            Assert.Equal(2, await r.ReceiveAsync());
+            other.Close();
+            Assert.Same(boom, Assert.IsType<EndOfChannelException>(await Catch(async () => await r.ReceiveAsync())).InnerException);
+        });
+    }
+
+    [Fact]
+    public void An_error_from_one_send_clone_is_never_lost_whichever_clone_closes_last()
+    {
+        Run(async () =>
+        {
+            var boom = new FormatException("boom");
+            foreach (bool errorFirst in new[] { true, false })
+            {
+                var (s, r) = MemoryChannel.Create<int>(4);
+                var failing = s.Clone();
+                var clean = s.Clone();
+                s.Close();
+                Assert.True(clean.TrySend(1));
+                if (errorFirst)
+                {
+                    Assert.True(failing.AsWriter().TryComplete(boom));
+                    Assert.True(clean.AsWriter().TryComplete());
+                }
+                else
+                {
+                    clean.Close();
+                    Assert.False(r.AsReader().Completion.IsCompleted);
+                    Assert.True(failing.AsWriter().TryComplete(boom));
+                }
+                // Buffered items first, then the end of the stream with the error, for every kind of receiver.
+                Assert.Equal(1, await r.ReceiveAsync());
+                Assert.Same(boom, Assert.IsType<EndOfChannelException>(await Catch(async () => await r.ReceiveAsync())).InnerException);
+                Assert.Same(boom, Assert.IsType<EndOfChannelException>(await Catch(async () => { await foreach (var _ in r) { } })).InnerException);
+                Assert.Same(boom, await Catch(async () => await r.AsReader().WaitToReadAsync()));
+                Assert.Same(boom, await Catch(() => r.AsReader().Completion));
+            }
+        });
+    }
+
+    [Fact]
+    public void When_several_send_clones_complete_with_errors_the_first_error_ends_the_stream()
+    {
+        Run(async () =>
+        {
+            var (s, r) = MemoryChannel.Create<int>(4);
+            var second = s.Clone();
+            var first = new FormatException("first");
+            Assert.True(s.AsWriter().TryComplete(first));
+            Assert.True(second.AsWriter().TryComplete(new InvalidOperationException("second")));
+            Assert.Same(first, Assert.IsType<EndOfChannelException>(await Catch(async () => await r.ReceiveAsync())).InnerException);
+            // Each writer still reports its own error.
+            Assert.IsType<InvalidOperationException>(await Catch(async () => await second.AsWriter().WaitToWriteAsync()));
+        });
+    }
+
+    [Fact]
+    public void A_view_operation_in_a_cancelled_scope_returns_a_cancelled_ValueTask_that_rethrows_the_scope_cancellation()
+    {
+        Run(async () =>
+        {
+            var (s, r) = MemoryChannel.Create<int>(2);
+            Assert.True(s.TrySend(1));
+            var reader = r.AsReader();
+            var writer = s.AsWriter();
+            var scope = new CancelScope();
+            await scope.RunAsync(async () =>
+            {
+                scope.Cancel("test");
+                var read = reader.ReadAsync();
+                var wait = reader.WaitToReadAsync();
+                var write = writer.WriteAsync(2);
+                var waitWrite = writer.WaitToWriteAsync();
+                Assert.True(read.IsCanceled);
+                Assert.True(wait.IsCanceled);
+                Assert.True(write.IsCanceled);
+                Assert.True(waitWrite.IsCanceled);
+                Assert.Equal("test", Assert.IsType<Cancelled>(await Catch(async () => await read)).Reason);
+                Assert.IsType<Cancelled>(await Catch(async () => await wait));
+                Assert.IsType<Cancelled>(await Catch(async () => await write));
+                Assert.IsType<Cancelled>(await Catch(async () => await waitWrite));
+            });
+            Assert.True(r.TryReceive(out var item));
+            Assert.Equal(1, item);
+            Assert.False(r.TryReceive(out _));
+        });
+    }
+
+    [Fact]
+    public void Count_of_a_rendezvous_channel_counts_a_waiting_sender_unlike_System_Threading_Channels()
+    {
+        Run(async () =>
+        {
+            var (s, r) = MemoryChannel.Create<int>(0);
+            var bcl = Channel.CreateBounded<int>(0);
+            await Nursery.RunAsync(async n =>
+            {
+                n.StartSoon(async () => await s.SendAsync(1));
+                n.StartSoon(async () => await bcl.Writer.WriteAsync(1));
+                await Settle();
+                // Ours: the item is ready to take (TryRead would take it), so it counts.
+                Assert.Equal(1, r.AsReader().Count);
+                Assert.Equal(0, bcl.Reader.Count);
+                Assert.True(bcl.Reader.TryPeek(out _));
+                Assert.True(r.AsReader().TryRead(out _));
+                Assert.True(bcl.Reader.TryRead(out _));
+            });
         });
     }
 }

@@ -227,4 +227,107 @@ public sealed class InteropWrapTests
             await channel.Reader.Completion;
         });
     }
+
+    [Fact]
+    public void A_wrapped_rendezvous_channel_moves_items_from_producers_to_consumers()
+    {
+        Run(async () =>
+        {
+            var (s, r) = MemoryChannel.FromChannel(Channel.CreateBounded<int>(0));
+            var got = new List<int>();
+            await Nursery.RunAsync(async n =>
+            {
+                for (int p = 0; p < 2; p++)
+                {
+                    var clone = s.Clone();
+                    int basis = p * 1000;
+                    n.StartSoon(async () =>
+                    {
+                        await using (clone)
+                            for (int i = 0; i < 100; i++)
+                                await clone.SendAsync(basis + i);
+                    });
+                }
+                s.Close();
+                for (int c = 0; c < 2; c++)
+                {
+                    var clone = r.Clone();
+                    n.StartSoon(async () =>
+                    {
+                        await using (clone)
+                            await foreach (var x in clone)
+                                got.Add(x);
+                    });
+                }
+                r.Close();
+            });
+            Assert.Equal(Enumerable.Range(0, 100).Concat(Enumerable.Range(1000, 100)), got.Order());
+        });
+    }
+
+    [Fact]
+    public void On_a_wrapped_rendezvous_channel_a_cancelled_send_delivers_nothing_and_a_cancelled_receive_takes_nothing()
+    {
+        Run(async () =>
+        {
+            var (s, r) = MemoryChannel.FromChannel(Channel.CreateBounded<int>(0));
+            var start = Time.Now;
+            var sendScope = CancelScope.MoveOnAfter(S(1));
+            await sendScope.RunAsync(async () => await s.SendAsync(1));
+            Assert.True(sendScope.CancelledCaught);
+            var receiveScope = CancelScope.MoveOnAfter(S(1));
+            await receiveScope.RunAsync(async () => await r.ReceiveAsync());
+            Assert.True(receiveScope.CancelledCaught);
+            Assert.Equal(start + S(2), Time.Now);
+            using var source = new CancellationTokenSource();
+            Exception? cancelled = null;
+            await Nursery.RunAsync(async n =>
+            {
+                n.StartSoon(async () => cancelled = await Catch(async () => await r.ReceiveAsync(source.Token)));
+                await Settle();
+                Assert.Equal(1, r.Statistics.TasksWaitingReceive);
+                await source.CancelAsync();
+            });
+            Assert.IsType<OperationCanceledException>(cancelled);
+            Assert.Equal(source.Token, ((OperationCanceledException)cancelled!).CancellationToken);
+            // Only the next real pair meets: the cancelled send's item never arrives.
+            int got = 0;
+            await Nursery.RunAsync(async n =>
+            {
+                n.StartSoon(async () => got = await r.ReceiveAsync());
+                await s.SendAsync(2);
+            });
+            Assert.Equal(2, got);
+            Assert.Equal(0, r.Statistics.TasksWaitingReceive);
+            Assert.Equal(0, s.Statistics.TasksWaitingSend);
+        });
+    }
+
+    [Fact]
+    public void A_wrapped_channel_completed_with_an_OperationCanceledException_ends_the_stream_with_it_inside()
+    {
+        Run(async () =>
+        {
+            var empty = Channel.CreateBounded<int>(0);
+            var full = Channel.CreateBounded<int>(1);
+            Assert.True(full.Writer.TryWrite(0));
+            var r = MemoryChannel.FromReader(empty.Reader);
+            var s = MemoryChannel.FromWriter(full.Writer);
+            var canceled = new OperationCanceledException("the producer gave up");
+            Exception? receiving = null, sending = null;
+            await Nursery.RunAsync(async n =>
+            {
+                n.StartSoon(async () => receiving = await Catch(async () => await r.ReceiveAsync()));
+                n.StartSoon(async () => sending = await Catch(async () => await s.SendAsync(1)));
+                await Settle();
+                empty.Writer.TryComplete(canceled);
+                full.Writer.TryComplete(canceled);
+            });
+            // Not a cancellation of ours: the end of the stream, and a broken channel, with the cause inside.
+            Assert.Same(canceled, Assert.IsType<EndOfChannelException>(receiving).InnerException);
+            Assert.Same(canceled, Assert.IsType<BrokenResourceException>(sending).InnerException);
+            Assert.True(empty.Reader.Completion.IsCanceled);
+        });
+    }
 }
+

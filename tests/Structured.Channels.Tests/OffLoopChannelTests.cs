@@ -221,4 +221,64 @@ public sealed class OffLoopChannelTests
         Assert.True(consumer.Join(LoopHarness.Watchdog));
         Assert.Equal(Enumerable.Range(0, 100), got);
     }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(16, false)]
+    [InlineData(0, true)]
+    [InlineData(16, true)]
+    public void Writers_and_readers_through_the_views_move_every_item_once_off_the_loop(int capacity, bool wrapBcl)
+    {
+        const int Writers = 2, Readers = 2, PerWriter = 20_000;
+        var seen = new int[Writers * PerWriter];
+        OffLoop(async () =>
+        {
+            var (send, receive) = wrapBcl
+                ? MemoryChannel.FromChannel(System.Threading.Channels.Channel.CreateBounded<int>(capacity))
+                : MemoryChannel.Create<int>(capacity);
+            await Nursery.RunAsync(async n =>
+            {
+                for (int w = 0; w < Writers; w++)
+                {
+                    var writer = send.Clone().AsWriter();
+                    int basis = w * PerWriter;
+                    n.StartSoon(async () =>
+                    {
+                        for (int i = 0; i < PerWriter; i++)
+                            await writer.WriteAsync(basis + i);
+                        writer.Complete();
+                    });
+                }
+                send.Close();
+                for (int r = 0; r < Readers; r++)
+                {
+                    var reader = receive.Clone().AsReader();
+                    bool useWait = r % 2 == 0;
+                    n.StartSoon(async () =>
+                    {
+                        if (useWait)
+                        {
+                            while (await reader.WaitToReadAsync())
+                            {
+                                while (reader.TryRead(out var x))
+                                    Interlocked.Increment(ref seen[x]);
+                            }
+                            return;
+                        }
+                        try
+                        {
+                            while (true)
+                                Interlocked.Increment(ref seen[await reader.ReadAsync()]);
+                        }
+                        catch (System.Threading.Channels.ChannelClosedException)
+                        {
+                        }
+                    });
+                }
+                receive.Close();
+            });
+        });
+        Assert.All(seen, count => Assert.Equal(1, count));
+    }
 }
+

@@ -10,8 +10,8 @@ namespace Structured;
 /// close on top of the reader.
 /// </summary>
 /// <remarks>
-/// Cancellation safety comes from the reader's own contract: <c>WaitToReadAsync</c> consumes nothing, and an item is
-/// taken only by a synchronous <c>TryRead</c>, after which nothing can cancel the receive.
+/// A receive takes a ready item with a synchronous <c>TryRead</c>, else waits in the reader's <c>ReadAsync</c>
+/// (see <see cref="ReceiveSlowAsync"/> for why, and for the cancellation-safety argument).
 /// </remarks>
 [DebuggerDisplay("{ToString(),nq}")]
 internal sealed class ReaderReceiveChannel<T> : ReceiveChannel<T>
@@ -59,37 +59,54 @@ internal sealed class ReaderReceiveChannel<T> : ReceiveChannel<T>
         return item;
     }
 
+    /// <summary>
+    /// The reader's own <c>ReadAsync</c>, woken also by the ambient scope, the caller's token and this clone's close.
+    /// Not <c>WaitToReadAsync</c> + <c>TryRead</c>: a rendezvous channel (<c>Channel.CreateBounded(0)</c>) hands an
+    /// item only to a reader blocked in <c>ReadAsync</c>, so a writer waiting in <c>WaitToWriteAsync</c> and a reader
+    /// waiting in <c>WaitToReadAsync</c> would wait for each other for ever.
+    /// </summary>
+    /// <remarks>
+    /// Cancellation safety rests on the reader's contract that a cancelled <c>ReadAsync</c> took nothing (its built-in
+    /// channels settle the race between the canceller and a writer's hand-off in favour of exactly one; the base
+    /// class's <c>ReadAsync</c> takes an item only with a synchronous <c>TryRead</c>). Once <c>ReadAsync</c> returned an
+    /// item, nothing cancels the receive: a cancellation that came too late is seen at the next checkpoint.
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     async ValueTask<T> ReceiveSlowAsync(TaskInfo task, CancellationToken cancellationToken)
     {
+        if (_handle.ClosingToken() is not { } closing)
+            throw WrappedHandle.Closed(What);
         Interlocked.Increment(ref _handle.Ends.Waiting);
+        using var linked = LinkedToken.Create(CancelScope.CurrentToken, cancellationToken, closing);
         try
         {
-            while (true)
-            {
-                bool more;
-                try
-                {
-                    more = await WaitCoreAsync(task, cancellationToken);
-                }
-                catch (Exception error) when (error is not OperationCanceledException and not ClosedResourceException)
-                {
-                    // The writer completed the channel with an error.
-                    throw new EndOfChannelException("The wrapped ChannelReader completed with an error (see InnerException).", error);
-                }
-                if (_handle.IsClosed)
-                    throw WrappedHandle.Closed(What);
-                if (!more)
-                    throw new EndOfChannelException();
-                if (_reader.TryRead(out var item))
-                    return item;
-            }
+            return await _reader.ReadAsync(linked.Token);
+        }
+        catch (OperationCanceledException) when (linked.Token.IsCancellationRequested)
+        {
+            Blocking.ThrowIfCancelled(task);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw WrappedHandle.Closed(What);
+        }
+        catch (ChannelClosedException e)
+        {
+            throw Ended(e.InnerException);
+        }
+        catch (OperationCanceledException e)
+        {
+            // System.Threading.Channels passes an OperationCanceledException the writer completed with through as itself.
+            throw Ended(e);
         }
         finally
         {
             Interlocked.Decrement(ref _handle.Ends.Waiting);
         }
     }
+
+    static EndOfChannelException Ended(Exception? error)
+        => error is null
+            ? new EndOfChannelException()
+            : new EndOfChannelException("The wrapped ChannelReader completed with an error (see InnerException).", error);
 
     /// <summary>The reader's WaitToReadAsync, woken also by the ambient scope, the caller's token and this clone's close.</summary>
     async ValueTask<bool> WaitCoreAsync(TaskInfo task, CancellationToken cancellationToken)
@@ -157,7 +174,13 @@ internal sealed class ReaderReceiveChannel<T> : ReceiveChannel<T>
 
     internal override Task Completion => _reader.Completion;
 
-    internal override Exception? CompletionError => _reader.Completion.IsFaulted ? _reader.Completion.Exception!.InnerException : null;
+    internal override Exception? CompletionError => _reader.Completion switch
+    {
+        { IsFaulted: true } faulted => faulted.Exception!.InnerException,
+        // Completed with an OperationCanceledException: System.Threading.Channels cancels Completion rather than faults it.
+        { IsCanceled: true } canceled => new TaskCanceledException(canceled),
+        _ => null,
+    };
 
     public override string ToString() => $"receive end ({(_handle.IsClosed ? "closed" : "open")}) over a {_reader.GetType().Name}";
 }

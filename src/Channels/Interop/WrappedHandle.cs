@@ -7,11 +7,15 @@ namespace Structured;
 internal sealed class WrappedHandle(WrappedEnds ends)
 {
     CancellationTokenSource? _closing;
+    Exception? _completedWith;
     volatile bool _closed;
 
     internal WrappedEnds Ends { get; } = ends;
 
     internal bool IsClosed => _closed;
+
+    /// <summary>The error this clone was closed with, or null (open, or closed without one).</summary>
+    internal Exception? CompletedWith => _closed ? Volatile.Read(ref _completedWith) : null;
 
     /// <summary>A token cancelled when this clone closes, or null when it is closed already.</summary>
     internal CancellationToken? ClosingToken()
@@ -44,6 +48,7 @@ internal sealed class WrappedHandle(WrappedEnds ends)
         {
             if (_closed)
                 return null;
+            Volatile.Write(ref _completedWith, error);
             _closed = true;
             if (error is not null)
                 Ends.Error ??= error;

@@ -10,8 +10,8 @@ namespace Structured;
 /// close on top of the writer. Closing the last clone completes the writer.
 /// </summary>
 /// <remarks>
-/// Cancellation safety comes from the writer's own contract: <c>WaitToWriteAsync</c> writes nothing, and the item is
-/// written only by a synchronous <c>TryWrite</c>, after which nothing can cancel the send.
+/// A send writes with a synchronous <c>TryWrite</c> when it can, else waits in the writer's <c>WriteAsync</c>
+/// (see <see cref="SendSlowAsync"/> for why, and for the cancellation-safety argument).
 /// </remarks>
 [DebuggerDisplay("{ToString(),nq}")]
 internal sealed class WriterSendChannel<T> : SendChannel<T>
@@ -51,30 +51,43 @@ internal sealed class WriterSendChannel<T> : SendChannel<T>
         return Blocking.CompletedWithoutBlocking(task);
     }
 
+    /// <summary>
+    /// The writer's own <c>WriteAsync</c>, woken also by the ambient scope, the caller's token and this clone's close.
+    /// Not <c>WaitToWriteAsync</c> + <c>TryWrite</c>: a rendezvous channel (<c>Channel.CreateBounded(0)</c>) lets
+    /// <c>WaitToWriteAsync</c> through only for a reader blocked in <c>ReadAsync</c>, so two wrapped ends waiting
+    /// with <c>WaitTo...Async</c> would wait for each other for ever.
+    /// </summary>
+    /// <remarks>
+    /// Cancellation safety rests on the writer's contract that a cancelled <c>WriteAsync</c> wrote nothing (its built-in
+    /// channels settle the race between the canceller and a reader's hand-off in favour of exactly one; the base class's
+    /// <c>WriteAsync</c> writes only with a synchronous <c>TryWrite</c>). Once <c>WriteAsync</c> returned, the item is
+    /// in the channel and the send has succeeded.
+    /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     async ValueTask SendSlowAsync(TaskInfo task, T item, CancellationToken cancellationToken)
     {
+        if (_handle.ClosingToken() is not { } closing)
+            throw WrappedHandle.Closed(What);
         Interlocked.Increment(ref _handle.Ends.Waiting);
+        using var linked = LinkedToken.Create(CancelScope.CurrentToken, cancellationToken, closing);
         try
         {
-            while (true)
-            {
-                bool open;
-                try
-                {
-                    open = await WaitCoreAsync(task, cancellationToken);
-                }
-                catch (Exception error) when (error is not OperationCanceledException and not ClosedResourceException)
-                {
-                    throw new BrokenResourceException("The wrapped ChannelWriter was completed with an error (see InnerException); nothing more can be sent.", error);
-                }
-                if (_handle.IsClosed)
-                    throw WrappedHandle.Closed(What);
-                if (!open)
-                    throw Broken();
-                if (_writer.TryWrite(item))
-                    return;
-            }
+            await _writer.WriteAsync(item, linked.Token);
+        }
+        catch (OperationCanceledException) when (linked.Token.IsCancellationRequested)
+        {
+            Blocking.ThrowIfCancelled(task);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw WrappedHandle.Closed(What);
+        }
+        catch (ChannelClosedException e)
+        {
+            throw Broken(e.InnerException);
+        }
+        catch (OperationCanceledException e)
+        {
+            // System.Threading.Channels passes an OperationCanceledException the channel completed with through as itself.
+            throw Broken(e);
         }
         finally
         {
@@ -99,8 +112,10 @@ internal sealed class WriterSendChannel<T> : SendChannel<T>
         }
     }
 
-    static BrokenResourceException Broken()
-        => new("The wrapped ChannelWriter was completed, so nothing more can be sent. Stop sending.");
+    static BrokenResourceException Broken(Exception? error)
+        => error is null
+            ? new("The wrapped ChannelWriter was completed, so nothing more can be sent. Stop sending.")
+            : new("The wrapped ChannelWriter was completed with an error (see InnerException); nothing more can be sent.", error);
 
     public override bool TrySend(T item)
     {
@@ -116,6 +131,8 @@ internal sealed class WriterSendChannel<T> : SendChannel<T>
     }
 
     public override void Close() => TryComplete(error: null);
+
+    internal override Exception? CompletedWith => _handle.CompletedWith;
 
     internal override bool TryComplete(Exception? error)
     {

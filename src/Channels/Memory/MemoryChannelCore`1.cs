@@ -382,7 +382,10 @@ internal sealed class MemoryChannelCore<T> : IParkWaiter
 
     void Complete(TaskCompletionSource source)
     {
-        if (_completionError is { } error)
+        // As System.Threading.Channels: completing with an OperationCanceledException cancels Completion, not faults it.
+        if (_completionError is OperationCanceledException canceled)
+            source.TrySetCanceled(canceled.CancellationToken);
+        else if (_completionError is { } error)
             source.TrySetException(error);
         else
             source.TrySetResult();
@@ -427,7 +430,7 @@ internal sealed class MemoryChannelCore<T> : IParkWaiter
         {
             if (end.ClosedLocked)
                 return false;
-            end.MarkClosedLocked();
+            end.MarkClosedLocked(error);
             if (error is not null)
                 _completionError ??= error;
             WakeOwnedLocked(_senders, end);

@@ -18,7 +18,16 @@ internal sealed class MemorySendChannel<T> : SendChannel<T>
 
     internal bool ClosedLocked => _closed;
 
-    internal void MarkClosedLocked() => _closed = true;
+    // Written under the core's lock before _closed, so a reader that sees the end closed sees it too.
+    Exception? _completedWith;
+
+    internal void MarkClosedLocked(Exception? error)
+    {
+        Volatile.Write(ref _completedWith, error);
+        _closed = true;
+    }
+
+    internal override Exception? CompletedWith => _closed ? Volatile.Read(ref _completedWith) : null;
 
     public override bool IsClosed => _closed;
 

@@ -1,0 +1,17 @@
+using System.Threading.Channels;
+
+namespace ChannelsTests;
+
+/// <summary>
+/// A buffered System.Threading.Channels channel wrapped as ours (<c>MemoryChannel.FromChannel</c>) and seen again as
+/// theirs (<c>AsWriter</c>, <c>AsReader</c>): the round trip meets System.Threading.Channels' contract, so the wrappers
+/// really drive the wrapped channel's own operations.
+/// </summary>
+public sealed class WrappedBclBufferedViewContractTests : ChannelViewContractTests
+{
+    private protected override (ChannelWriter<int> Writer, ChannelReader<int> Reader) Create()
+    {
+        var (send, receive) = MemoryChannel.FromChannel(Channel.CreateBounded<int>(2));
+        return (send.AsWriter(), receive.AsReader());
+    }
+}
