@@ -475,7 +475,7 @@ internal sealed partial class MemoryChannelCore<T> : IParkWaiter
                 if (_onUndelivered is not null && _count > 0)
                 {
                     undelivered = new T[_count];
-                    for (int i = 0; i < _count; i++)
+                    for (int i = 0; i < undelivered.Length; i++)
                         undelivered[i] = PopLocked();
                 }
                 Array.Clear(_buffer);
