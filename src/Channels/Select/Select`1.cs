@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Structured;
@@ -50,6 +49,7 @@ public sealed class Select<TResult>
     Func<TResult>? _onTimeout;
     TimeSpan _timeout;
     SelectWaiter? _waiter;
+    SelectCompletion<TResult>? _completion;
     int _running;
 
     /// <summary>Creates an empty select; add branches with <see cref="Receive{T}(ReceiveChannel{T}, Func{T, TResult})"/> and <see cref="Send{T}"/>.</summary>
@@ -167,30 +167,26 @@ public sealed class Select<TResult>
             throw new InvalidOperationException("This select has no branch to wait on; add a Receive or a Send branch before RunAsync.");
         if (Interlocked.Exchange(ref _running, 1) != 0)
             throw new InvalidOperationException("This select is running already; a select runs one at a time (build one per task).");
-        bool finishedHere = true;
         try
         {
-            ValueTask<TResult> run = _onTimeout is null ? RunCore(cancellationToken) : RunWithTimeoutAsync(cancellationToken);
-            if (!run.IsCompleted)
-            {
-                finishedHere = false;
-                return Finish(run);
-            }
-            return run;
+            // Whoever finishes the run clears the flag: RunCore when it completes at once, else its async tail.
+            return _onTimeout is null ? RunCore(clearsRunning: true, cancellationToken) : RunWithTimeoutAsync(cancellationToken);
         }
-        finally
+        catch
         {
-            if (finishedHere)
-                Volatile.Write(ref _running, 0);
+            Volatile.Write(ref _running, 0);
+            throw;
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    async ValueTask<TResult> Finish(ValueTask<TResult> run)
+    async ValueTask<TResult> RunWithTimeoutAsync(CancellationToken cancellationToken)
     {
         try
         {
-            return await run;
+            var scope = CancelScope.MoveOnAfter(_timeout);
+            TResult result = default!;
+            await scope.RunAsync(async () => result = await RunCore(clearsRunning: false, cancellationToken));
+            return scope.CancelledCaught ? _onTimeout!() : result;
         }
         finally
         {
@@ -198,15 +194,7 @@ public sealed class Select<TResult>
         }
     }
 
-    async ValueTask<TResult> RunWithTimeoutAsync(CancellationToken cancellationToken)
-    {
-        var scope = CancelScope.MoveOnAfter(_timeout);
-        TResult result = default!;
-        await scope.RunAsync(async () => result = await RunCore(cancellationToken));
-        return scope.CancelledCaught ? _onTimeout!() : result;
-    }
-
-    ValueTask<TResult> RunCore(CancellationToken cancellationToken)
+    ValueTask<TResult> RunCore(bool clearsRunning, CancellationToken cancellationToken)
     {
         var task = Blocking.CurrentTask();
         Blocking.ThrowIfCancelled(task);
@@ -218,7 +206,7 @@ public sealed class Select<TResult>
         SelectStatus status = SelectStatus.NotReady;
         Exception? error = null;
         Parker? parker = null;
-        ValueTask wait = default;
+        short parkerToken = 0;
         int locked = 0;
         try
         {
@@ -242,8 +230,9 @@ public sealed class Select<TResult>
                 waiter.Begin(parker, branches, count);
                 for (int i = 0; i < count; i++)
                     branches[i].EnqueueLocked(parker, waiter, i);
-#pragma warning disable CA2012 // Awaited once, by WaitAsync below.
-                wait = parker.Park(waiter);
+                parkerToken = parker.Version;
+#pragma warning disable CA2012 // The completion awaits this park through the parker and its token.
+                _ = parker.Park(waiter);
 #pragma warning restore CA2012
             }
         }
@@ -255,44 +244,72 @@ public sealed class Select<TResult>
         if (parker is not null)
         {
             Blocking.RegisterWithScope(task, parker, cancellationToken);
-            return WaitAsync(wait);
+            return (_completion ??= new SelectCompletion<TResult>(this)).Await(parker, parkerToken, clearsRunning, yielded: false, default!);
         }
-        TResult result = winner < 0 ? _orElse!() : Complete((SelectBranch<TResult>)branches[winner], status, error);
-        var yield = Blocking.CompletedWithoutBlocking(task);
-        return yield.IsCompletedSuccessfully ? new ValueTask<TResult>(result) : YieldThenReturn(yield, result);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    async ValueTask<TResult> WaitAsync(ValueTask wait)
-    {
-        Exception? error = null;
+        TResult result;
         try
         {
-            await wait;
+            result = winner < 0 ? _orElse!() : Complete((SelectBranch<TResult>)branches[winner], status, error);
         }
-#pragma warning disable CA1031 // Not swallowed: either a branch's outcome or rethrown below.
-        catch (Exception e)
-#pragma warning restore CA1031
+        catch when (clearsRunning)
         {
-            error = e;
+            Volatile.Write(ref _running, 0);
+            throw;
         }
-        var waiter = _waiter!;
-        var branches = _branchArray;
-        int winner = waiter.Winner(error);
-        for (int i = 0; i < branches.Length; i++)
-            branches[i].FinishWait(i == winner);
-        waiter.End();
-        if (winner < 0)
+        // Blocking.CompletedWithoutBlocking, but carrying the result through the completion (no async method, so the
+        // continuation goes straight to the task's scheduler and nothing is allocated).
+        int budget = task.Loop?.CooperativeBudget ?? LoopOptions.DefaultCooperativeBudget;
+        if (++task.BudgetUsed < budget)
         {
-            ExceptionDispatchInfo.Throw(error!);
+            if (clearsRunning)
+                Volatile.Write(ref _running, 0);
+            return new ValueTask<TResult>(result);
         }
-        var status = error switch
+        task.BudgetUsed = 0;
+        var yielder = task.RentParker();
+        short yieldToken = yielder.Version;
+#pragma warning disable CA2012 // The completion awaits this yield through the parker and its token.
+        _ = yielder.Yield();
+#pragma warning restore CA2012
+        return (_completion ??= new SelectCompletion<TResult>(this)).Await(yielder, yieldToken, clearsRunning, yielded: true, result);
+    }
+
+    /// <summary>
+    /// After a blocked run's park: which branch won (<see cref="SelectWaiter.Winner"/>), every waiter out of its queue,
+    /// then the winner's handler, or the cancellation rethrown.
+    /// </summary>
+    internal TResult FinishBlocked(Exception? error, bool clearsRunning)
+    {
+        try
         {
-            null => SelectStatus.Done,
-            EndOfChannelException => SelectStatus.Ended,
-            _ => SelectStatus.Failed,
-        };
-        return Complete((SelectBranch<TResult>)branches[winner], status, error);
+            var waiter = _waiter!;
+            var branches = _branchArray;
+            int winner = waiter.Winner(error);
+            for (int i = 0; i < branches.Length; i++)
+                branches[i].FinishWait(i == winner);
+            waiter.End();
+            if (winner < 0)
+                ExceptionDispatchInfo.Throw(error!);
+            var status = error switch
+            {
+                null => SelectStatus.Done,
+                EndOfChannelException => SelectStatus.Ended,
+                _ => SelectStatus.Failed,
+            };
+            return Complete((SelectBranch<TResult>)branches[winner], status, error);
+        }
+        finally
+        {
+            if (clearsRunning)
+                Volatile.Write(ref _running, 0);
+        }
+    }
+
+    /// <summary>Ends a run whose result was ready before a schedule point.</summary>
+    internal void FinishYielded(bool clearsRunning)
+    {
+        if (clearsRunning)
+            Volatile.Write(ref _running, 0);
     }
 
     static TResult Complete(SelectBranch<TResult> branch, SelectStatus status, Exception? error)
@@ -307,13 +324,6 @@ public sealed class Select<TResult>
                 ExceptionDispatchInfo.Throw(error!);
                 return default!;
         }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    static async ValueTask<TResult> YieldThenReturn(ValueTask yield, TResult result)
-    {
-        await yield;
-        return result;
     }
 
     Select<TResult> AddReceive<T>(ReceiveChannel<T> channel, Func<T, TResult> onItem, Func<TResult>? onEnd)
