@@ -246,16 +246,8 @@ public sealed class Select<TResult>
             Blocking.RegisterWithScope(task, parker, cancellationToken);
             return (_completion ??= new SelectCompletion<TResult>(this)).Await(parker, parkerToken, clearsRunning, yielded: false, default!);
         }
-        TResult result;
-        try
-        {
-            result = winner < 0 ? _orElse!() : Complete((SelectBranch<TResult>)branches[winner], status, error);
-        }
-        catch when (clearsRunning)
-        {
-            Volatile.Write(ref _running, 0);
-            throw;
-        }
+        // A handler or a branch error that throws here is a synchronous throw: RunAsync (or the timeout's tail) clears the flag.
+        TResult result = winner < 0 ? _orElse!() : Complete((SelectBranch<TResult>)branches[winner], status, error);
         // Blocking.CompletedWithoutBlocking, but carrying the result through the completion (no async method, so the
         // continuation goes straight to the task's scheduler and nothing is allocated).
         int budget = task.Loop?.CooperativeBudget ?? LoopOptions.DefaultCooperativeBudget;
