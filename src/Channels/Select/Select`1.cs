@@ -108,7 +108,7 @@ public sealed class Select<TResult>
     /// virtual on a test loop), the select returns <paramref name="onTimeout"/>'s result instead (Kotlin's
     /// <c>onTimeout</c>, Go's <c>case &lt;-time.After(d)</c>).
     /// </summary>
-    /// <param name="after">How long to wait. The timeout is a cancel scope around the select, so <see cref="TimeSpan.Zero"/> times out even when a branch is ready: use <see cref="OrElse"/> for "only if ready now".</param>
+    /// <param name="after">How long to wait. The timeout is a <see cref="CancelScope.MoveOnAfter(TimeSpan)"/> scope around the select, so it follows the checkpoint rules; for "only if a branch is ready now" use <see cref="OrElse"/>, not a zero timeout.</param>
     /// <param name="onTimeout">Makes the select's result when the time is up.</param>
     /// <returns>This select, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="onTimeout"/> is null.</exception>
