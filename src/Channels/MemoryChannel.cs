@@ -55,6 +55,42 @@ public static class MemoryChannel
     }
 
     /// <summary>
+    /// Creates a channel, as <see cref="Create{T}(int)"/>, whose buffered items are handed to
+    /// <paramref name="onUndelivered"/> when they can no longer be received (Kotlin's <c>onUndeliveredElement</c>),
+    /// so that resources carried by items (connections, leases, pooled buffers) are released rather than lost.
+    /// </summary>
+    /// <remarks>
+    /// <para><b>Called</b> exactly once for each item that the channel accepted (a <c>SendAsync</c> or
+    /// <see cref="SendChannel{T}.TrySend"/> that succeeded, or a select's send branch that won) and that no receiver
+    /// took: when the last receive end closes, for each item still in the buffer, in the order they would have been
+    /// received. It runs synchronously on the thread that closes that end (the loop thread for a loop task), after the
+    /// channel's lock is released, so it may use the channel (sending throws <see cref="BrokenResourceException"/>).</para>
+    /// <para><b>Not called</b> for an item the channel never accepted, because its sender still has it: a send that
+    /// throws (cancelled, <see cref="BrokenResourceException"/>, <see cref="ClosedResourceException"/>), a
+    /// <c>TrySend</c> that returned false, a blocked sender woken by the close of the last receive end (it throws
+    /// <see cref="BrokenResourceException"/>), the send branch of a select that another branch won. Not called for an
+    /// item a receiver took, even if the receive was then cancelled (a receive that took an item always returns it), nor
+    /// for items buffered when every send end closes (they can still be received), nor for a channel dropped without
+    /// closing its receive ends (close them, e.g. with <c>await using</c>).</para>
+    /// <para><b>If it throws</b>, the remaining items still get their calls; then the <c>Close</c> (or
+    /// <c>DisposeAsync</c>) that closed the last receive end throws the exception, or an <see cref="AggregateException"/>
+    /// of them when several calls threw. The channel is closed either way.</para>
+    /// </remarks>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="capacity">How many items the buffer holds: 0 (rendezvous), a positive number, or <see cref="Unbounded"/>.</param>
+    /// <param name="onUndelivered">Called with each accepted item that will never be received.</param>
+    /// <returns>The send end and the receive end.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="onUndelivered"/> is null.</exception>
+    public static (SendChannel<T> Send, ReceiveChannel<T> Receive) Create<T>(int capacity, Action<T> onUndelivered)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        ArgumentNullException.ThrowIfNull(onUndelivered);
+        var core = new MemoryChannelCore<T>(capacity, onUndelivered);
+        return (new MemorySendChannel<T>(core), new MemoryReceiveChannel<T>(core));
+    }
+
+    /// <summary>
     /// Wraps a System.Threading.Channels <see cref="ChannelReader{T}"/> as a <see cref="ReceiveChannel{T}"/>: our clone,
     /// close, checkpoints and ambient cancellation on top of someone else's channel. Same as
     /// <see cref="ChannelInteropExtensions.AsReceiveChannel{T}(ChannelReader{T})"/>.

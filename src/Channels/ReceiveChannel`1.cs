@@ -73,7 +73,8 @@ public abstract class ReceiveChannel<T> : IAsyncEnumerable<T>, IAsyncDisposable
     /// <summary>
     /// Closes this end (Trio's <c>close</c>). Tasks blocked in <see cref="ReceiveAsync"/> on this very end throw
     /// <see cref="ClosedResourceException"/>; other clones keep working. Closing the last receive end breaks the
-    /// channel for senders and drops the buffered items. Idempotent; not a checkpoint, so it works in a cancelled scope.
+    /// channel for senders and drops the buffered items (handing each to the channel's <c>onUndelivered</c> callback, if it
+    /// has one: <see cref="MemoryChannel.Create{T}(int, Action{T})"/>). Idempotent; not a checkpoint, so it works in a cancelled scope.
     /// </summary>
     public abstract void Close();
 

@@ -16,6 +16,9 @@ public sealed class QuickRun(QuickOptions options)
     /// <summary>Marks the W3 variants whose Structured consumers loop over TryReceive (compared with the same raw rows).</summary>
     public const string TryReceiveSuffix = " TryReceive";
 
+    /// <summary>Marks the W2/W3 variants whose Structured receives are two-branch selects (compared with the plain rows).</summary>
+    public const string SelectSuffix = " select";
+
     /// <summary>Runs the selected workloads and prints the report; returns the process exit code.</summary>
     public int Run()
     {
@@ -92,6 +95,11 @@ public sealed class QuickRun(QuickOptions options)
                     Measure("W2", $"cap{capacity}", host, n, options.Reps, () => PingPong.RawAsync(n, capacity));
 #endif
             }
+#if WITH_CHANNELS
+            // Every receive a two-branch select (issue 16): the cost of select over a plain receive.
+            foreach (var host in new[] { Hosts.Loop, Hosts.OffLoop })
+                Measure("W2", $"cap{capacity}{SelectSuffix}", host, n, options.Reps, () => PingPong.StructuredSelectAsync(n, capacity));
+#endif
         }
     }
 
@@ -117,6 +125,9 @@ public sealed class QuickRun(QuickOptions options)
                 Measure("W3", name + TryReceiveSuffix, host, m, options.Reps,
                     () => Throughput.StructuredAsync(m, capacity, tasks, tasks, tryReceiveLoop: true));
             }
+            // Consumers receive with a two-branch select (issue 16).
+            foreach (var host in new[] { Hosts.Loop, Hosts.OffLoop })
+                Measure("W3", name + SelectSuffix, host, m, options.Reps, () => Throughput.StructuredSelectAsync(m, capacity, tasks, tasks));
 #endif
         }
     }

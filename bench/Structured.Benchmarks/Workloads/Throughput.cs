@@ -20,6 +20,17 @@ public static class Throughput
     /// the shape of the BCL baseline's loop: <c>TryReceive</c> while items are there, <c>ReceiveAsync</c> to wait.
     /// </summary>
     public static async Task<double> StructuredAsync(int m, int capacity, int producers, int consumers, bool tryReceiveLoop = false)
+        => await StructuredAsync(m, capacity, producers, consumers, tryReceiveLoop ? ConsumeTryReceiveAsync : ConsumeAsync);
+
+    /// <summary>
+    /// Structured, consumers select: as <see cref="StructuredAsync(int, int, int, int, bool)"/>, but each consumer
+    /// receives with a two-branch <see cref="Select{TResult}"/> (the data channel, with an end branch, and a channel
+    /// that never gets an item), built once and run for every item.
+    /// </summary>
+    public static Task<double> StructuredSelectAsync(int m, int capacity, int producers, int consumers)
+        => StructuredAsync(m, capacity, producers, consumers, ConsumeSelectAsync);
+
+    static async Task<double> StructuredAsync(int m, int capacity, int producers, int consumers, Func<ReceiveChannel<int>, Task<long>> consume)
     {
         int per = m / producers;
         long total = 0;
@@ -35,7 +46,7 @@ public static class Throughput
             for (int c = 0; c < consumers; c++)
             {
                 var clone = receive.Clone();
-                nursery.StartSoon(async () => Interlocked.Add(ref total, await (tryReceiveLoop ? ConsumeTryReceiveAsync(clone) : ConsumeAsync(clone))));
+                nursery.StartSoon(async () => Interlocked.Add(ref total, await consume(clone)));
             }
             send.Close();
             receive.Close();
@@ -72,6 +83,28 @@ public static class Throughput
             receive.Close();
         }
         return sum;
+    }
+
+    static async Task<long> ConsumeSelectAsync(ReceiveChannel<int> receive)
+    {
+        long sum = 0;
+        var (idleSend, idleReceive) = MemoryChannel.Create<int>(0);
+        try
+        {
+            var select = Select.Receive(receive, v => (long)v, () => -1L).Receive(idleReceive, v => (long)v);
+            while (true)
+            {
+                long v = await select.RunAsync();
+                if (v < 0)
+                    return sum;
+                sum += v;
+            }
+        }
+        finally
+        {
+            receive.Close();
+            idleSend.Close();
+        }
     }
 
     static async Task<long> ConsumeTryReceiveAsync(ReceiveChannel<int> receive)

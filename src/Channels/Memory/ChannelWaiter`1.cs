@@ -32,6 +32,10 @@ internal sealed class ChannelWaiter<T> : IParkWaiter, IValueTaskSource<T>, IValu
 
     internal bool IsSender;
 
+    /// <summary>The select this waiter is one branch of, and the branch's index; null for a plain send or receive.</summary>
+    internal SelectWaiter? Select;
+    internal int Branch;
+
     /// <summary>Links in the wait queue (or, in the pool, the next free waiter).</summary>
     internal ChannelWaiter<T>? Next, Previous;
 
@@ -56,7 +60,12 @@ internal sealed class ChannelWaiter<T> : IParkWaiter, IValueTaskSource<T>, IValu
     }
 
     /// <summary>Wakes the task of this wait (and of no later one); false when a cancellation or a close won already.</summary>
-    internal bool TryWake(Exception? error = null) => Parker!.TryWake(_parkerToken, error);
+    /// <remarks>
+    /// A branch of a select first claims the select: only the first claimant may wake it, so of all the channels a
+    /// select waits on, at most one hands it an item (or an error), and a losing channel treats it as cancelled.
+    /// </remarks>
+    internal bool TryWake(Exception? error = null)
+        => Select is { } select ? select.TryClaim(Branch, error) : Parker!.TryWake(_parkerToken, error);
 
     /// <summary>Clears the waiter for the pool; the caller holds the channel's lock.</summary>
     internal void Reset()
@@ -64,6 +73,7 @@ internal sealed class ChannelWaiter<T> : IParkWaiter, IValueTaskSource<T>, IValu
         Parker = null;
         Owner = null;
         Item = default!;
+        Select = null;
         _version++;
     }
 

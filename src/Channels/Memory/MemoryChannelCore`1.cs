@@ -22,10 +22,13 @@ namespace Structured;
 /// items in the stream, in the order the senders arrived.</para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerText,nq}")]
-internal sealed class MemoryChannelCore<T> : IParkWaiter
+internal sealed partial class MemoryChannelCore<T> : IParkWaiter
 {
     readonly Lock _gate = new();
     readonly int _capacity;
+
+    // Called, outside the lock, with every buffered item when the last receive end closes.
+    readonly Action<T>? _onUndelivered;
 
     // The buffer: a ring of _count items starting at _head. Grows by doubling up to _capacity, never shrinks.
     T[] _buffer = [];
@@ -54,9 +57,10 @@ internal sealed class MemoryChannelCore<T> : IParkWaiter
     // Completion tasks of reader views, completed when the stream has ended and is drained.
     List<TaskCompletionSource>? _completions;
 
-    internal MemoryChannelCore(int capacity)
+    internal MemoryChannelCore(int capacity, Action<T>? onUndelivered = null)
     {
         _capacity = capacity;
+        _onUndelivered = onUndelivered;
         _openSend = 1;
         _openReceive = 1;
     }
@@ -452,6 +456,7 @@ internal sealed class MemoryChannelCore<T> : IParkWaiter
 
     internal void CloseReceive(MemoryReceiveChannel<T> end)
     {
+        T[]? undelivered = null;
         lock (_gate)
         {
             if (end.ClosedLocked)
@@ -468,7 +473,14 @@ internal sealed class MemoryChannelCore<T> : IParkWaiter
                     sender.Item = default!;
                     sender.TryWake(BrokenError());
                 }
-                // Nobody can receive the buffered items any more (Trio drops them too).
+                // Nobody can receive the buffered items any more (Trio drops them too); the callback, if any, gets
+                // them once the lock is released, in the order they would have been received.
+                if (_onUndelivered is not null && _count > 0)
+                {
+                    undelivered = new T[_count];
+                    for (int i = 0; i < undelivered.Length; i++)
+                        undelivered[i] = PopLocked();
+                }
                 Array.Clear(_buffer);
                 _head = 0;
                 _count = 0;
@@ -476,6 +488,36 @@ internal sealed class MemoryChannelCore<T> : IParkWaiter
             }
             WakeAllLocked(_readWaiters);
         }
+        if (undelivered is not null)
+            HandUndelivered(undelivered);
+    }
+
+    /// <summary>
+    /// Calls the undelivered-item callback once for each item, in order, on the closing thread and outside the lock
+    /// (the callback may use the channel). Every item gets its call even when an earlier call throws; then the first
+    /// error is rethrown, or an <see cref="AggregateException"/> of all of them when several calls threw.
+    /// </summary>
+    void HandUndelivered(T[] items)
+    {
+        List<Exception>? errors = null;
+        foreach (var item in items)
+        {
+            try
+            {
+                _onUndelivered!(item);
+            }
+#pragma warning disable CA1031 // Not swallowed: collected and rethrown once every item has had its call.
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                (errors ??= []).Add(e);
+            }
+        }
+        if (errors is null)
+            return;
+        if (errors.Count == 1)
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(errors[0]);
+        throw new AggregateException("The channel's onUndelivered callback threw for several items; each item had its call.", errors);
     }
 
     /// <summary>Wakes the tasks blocked on <paramref name="end"/> with <see cref="ClosedResourceException"/> (Trio: a closed end wakes its own waiters).</summary>
