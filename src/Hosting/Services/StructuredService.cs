@@ -23,6 +23,10 @@ namespace Structured;
 /// ignores cancellation (a blocking call, a shielded scope without a deadline): after
 /// <see cref="StructuredServiceOptions.AbandonTimeout"/> it is abandoned, and the task tree saying where it is stuck is
 /// logged as an error.</para>
+/// <para><b>The stopping token.</b> Pass <c>stopping</c> to .NET APIs anywhere in the service, in the body or in the
+/// tasks of <c>nursery</c>: an <see cref="OperationCanceledException"/> it raises once the host is stopping ends that
+/// task cleanly (no error logged, exit code 0), and the other tasks keep draining. Each service logs under a
+/// category of its own (its type's full name; <c>Structured.Services.</c> and the name for a delegate service).</para>
 /// <para><b>Errors.</b> An exception from the body or from any task in the nursery cancels the rest (nursery rules),
 /// every error is logged through <c>ILogger</c>, the host is stopped and the process exit code is set to 1
 /// (<see cref="Environment.ExitCode"/>; <c>host.RunStructuredAsync()</c> returns it too). The service always runs or
@@ -66,6 +70,12 @@ public abstract class StructuredService
 
     /// <summary>The runner's way in: <see cref="RunAsync"/> stays <c>protected</c>, so overrides read the same everywhere.</summary>
     internal Task InvokeAsync(Nursery nursery, CancellationToken stopping) => RunAsync(nursery, stopping);
+
+    /// <summary>
+    /// The log category of the service's lifecycle messages: the derived type's full name, as for <c>ILogger&lt;TService&gt;</c>,
+    /// so that <c>"Logging:LogLevel:MyApp.Worker"</c> sets it apart from the other services.
+    /// </summary>
+    internal virtual string LogCategory => GetType().FullName ?? GetType().Name;
 
     /// <inheritdoc/>
     public override string ToString() => $"structured service '{Name}'";

@@ -26,7 +26,6 @@ internal sealed class StructuredServiceRunner : IHostedService
     readonly ILogger _logger;
     readonly IHostApplicationLifetime? _lifetime;
     readonly ServiceFailures? _failures;
-    readonly TimeSpan? _shutdownTimeout;
     readonly CancelScope _stopping = new();
     readonly CancelScope _everything = new();
     readonly TaskCompletionSource _bodyStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -45,15 +44,14 @@ internal sealed class StructuredServiceRunner : IHostedService
         StructuredServiceOptions options,
         ILoggerFactory? loggerFactory,
         IHostApplicationLifetime? lifetime,
-        ServiceFailures? failures,
-        TimeSpan? shutdownTimeout)
+        ServiceFailures? failures)
     {
         _service = service;
         _options = options;
-        _logger = loggerFactory?.CreateLogger<StructuredService>() ?? NullLogger<StructuredService>.Instance;
+        // Each service under a category of its own, so that its log level can be set apart from the others'.
+        _logger = loggerFactory?.CreateLogger(service.LogCategory) ?? NullLogger.Instance;
         _lifetime = lifetime;
         _failures = failures;
-        _shutdownTimeout = shutdownTimeout;
     }
 
     /// <summary>Starts the service's thread and returns once its body has started.</summary>
@@ -94,9 +92,9 @@ internal sealed class StructuredServiceRunner : IHostedService
             return;
         }
         var name = _service.Name;
-        var timeoutText = _shutdownTimeout?.ToString() ?? "unknown";
+        long stopStart = TimeProvider.System.GetTimestamp();
         _stopRequested = true;
-        HostingLog.Stopping(_logger, name, timeoutText);
+        HostingLog.Stopping(_logger, name);
         _stopping.Cancel("the host is stopping");
         if (await FinishesAsync(cancellationToken))
         {
@@ -104,7 +102,11 @@ internal sealed class StructuredServiceRunner : IHostedService
             return;
         }
 
-        HostingLog.ShutdownTimeoutExpired(_logger, name, timeoutText, await TaskTreeAsync());
+        // The work in flight did not drain in time: cutting it short is a failure of the service (exit code 1),
+        // with the tasks it cut short logged.
+        var after = TimeProvider.System.GetElapsedTime(stopStart);
+        HostingLog.ShutdownTimeoutExpired(_logger, name, $"{after.TotalSeconds:0.###} s", await TaskTreeAsync());
+        MarkFailed();
         _everything.Cancel("the host's ShutdownTimeout ran out");
         if (await FinishesAsync(_options.AbandonTimeout))
         {
@@ -113,7 +115,6 @@ internal sealed class StructuredServiceRunner : IHostedService
         }
 
         HostingLog.Abandoned(_logger, name, _options.AbandonTimeout, await TaskTreeAsync());
-        MarkFailed();
     }
 
     void RunLoopThread()
@@ -153,6 +154,9 @@ internal sealed class StructuredServiceRunner : IHostedService
         {
             await _everything.RunAsync(() => Nursery.RunAsync(nursery => _stopping.RunAsync(() =>
             {
+                // A task of the root nursery that passed `stopping` to a .NET API and ends with its cancellation
+                // stopped as asked: a clean end, its siblings keep draining (what BackgroundService users expect).
+                nursery.IsQuietEnd = IsStopRequestedCancellation;
                 _bodyStarted.TrySetResult();
                 return _service.InvokeAsync(nursery, _stopping.Token);
             })));
@@ -163,9 +167,35 @@ internal sealed class StructuredServiceRunner : IHostedService
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="error"/> is only cancellations raised by the stopping token after the host asked the
+    /// service to stop (an OperationCanceledException carrying that token, alone or as every leaf of a group).
+    /// </summary>
+    bool IsStopRequestedCancellation(Exception error)
+    {
+        if (!_stopRequested)
+            return false;
+        var token = _stopping.Token;
+        return error is AggregateException group
+            ? group.Leaves().All(e => IsStoppingCancellation(e, token) || CancelScope.IsOurCancellation(e))
+                && group.Leaves().Any(e => IsStoppingCancellation(e, token))
+            : IsStoppingCancellation(error, token);
+    }
+
+    static bool IsStoppingCancellation(Exception error, CancellationToken token)
+        => error is OperationCanceledException oce && oce.CancellationToken == token && token.IsCancellationRequested;
+
     void Fail(Exception error)
     {
         var errors = error is AggregateException group ? group.Leaves().ToList() : [error];
+        if (_stopRequested)
+        {
+            // Cancellations by the stopping token during shutdown (from a nested nursery, say) are no errors.
+            var token = _stopping.Token;
+            errors.RemoveAll(e => IsStoppingCancellation(e, token));
+            if (errors.Count == 0)
+                return;
+        }
         var name = _service.Name;
         for (int i = 0; i < errors.Count; i++)
             HostingLog.Error(_logger, errors[i], name, i + 1, errors.Count);
