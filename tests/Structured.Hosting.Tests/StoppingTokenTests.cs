@@ -82,7 +82,27 @@ public class StoppingTokenTests
     }
 
     [Fact]
-    public async Task A_cancellation_by_the_stopping_token_before_the_host_stops_is_still_an_error()
+    public async Task The_token_still_stops_the_tasks_when_the_body_has_returned_long_before_the_stop()
+    {
+        var working = new TaskCompletionSource();
+        var (host, log) = Build(b => b.Services.AddStructuredService("returns-early", async (services, nursery, stopping) =>
+        {
+            for (int i = 0; i < 3; i++)
+                nursery.StartSoon(() => Task.Delay(Timeout.InfiniteTimeSpan, TimeProvider.System, stopping), $"poll {i}");
+            await Checkpoint.YieldAsync();
+            working.TrySetResult(); // the body returns; its tasks keep the token
+        }, o => o.SetExitCode = false));
+
+        var run = host.RunStructuredAsync();
+        await working.Task.WaitAsync(Bound);
+        host.Services.GetRequiredService<IHostApplicationLifetime>().StopApplication();
+
+        Assert.Equal(0, await run.WaitAsync(Bound));
+        Assert.DoesNotContain(log.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task A_cancellation_by_another_token_is_still_an_error()
     {
         // A token that was not cancelled by the stop: another source's cancellation is an error, as before.
         using var other = new CancellationTokenSource();

@@ -16,7 +16,7 @@ namespace Structured;
 /// cancelled before the loop entered it is cancelled on entry (the body still starts and meets it at its first
 /// checkpoint: "always runs or reports").
 /// </remarks>
-internal sealed class StructuredServiceRunner : IHostedService
+internal sealed class StructuredServiceRunner : IHostedService, IDisposable
 {
     // How long StopAsync waits for the loop thread to write the task tree before it takes a snapshot itself.
     static readonly TimeSpan TreeTimeout = TimeSpan.FromMilliseconds(500);
@@ -28,6 +28,9 @@ internal sealed class StructuredServiceRunner : IHostedService
     readonly ServiceFailures? _failures;
     readonly CancelScope _stopping = new();
     readonly CancelScope _everything = new();
+    // The token handed to the service as `stopping`, cancelled with the soft phase. Not the stopping scope's own token:
+    // that one is dead once the body has returned, and the tasks in the nursery hold on to it after that.
+    readonly CancellationTokenSource _stopSource = new();
     readonly TaskCompletionSource _bodyStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -96,6 +99,7 @@ internal sealed class StructuredServiceRunner : IHostedService
         _stopRequested = true;
         HostingLog.Stopping(_logger, name);
         _stopping.Cancel("the host is stopping");
+        await _stopSource.CancelAsync();
         if (await FinishesAsync(cancellationToken))
         {
             HostingLog.Stopped(_logger, name);
@@ -116,6 +120,9 @@ internal sealed class StructuredServiceRunner : IHostedService
 
         HostingLog.Abandoned(_logger, name, _options.AbandonTimeout, await TaskTreeAsync());
     }
+
+    /// <summary>Disposed with the host's container, after StopAsync: the tokens already handed out stay valid (cancelled).</summary>
+    public void Dispose() => _stopSource.Dispose();
 
     void RunLoopThread()
     {
@@ -152,13 +159,20 @@ internal sealed class StructuredServiceRunner : IHostedService
         _root = TaskRuntime.EnsureTask();
         try
         {
-            await _everything.RunAsync(() => Nursery.RunAsync(nursery => _stopping.RunAsync(() =>
+            await _everything.RunAsync(() => Nursery.RunAsync(nursery => _stopping.RunAsync(async () =>
             {
                 // A task of the root nursery that passed `stopping` to a .NET API and ends with its cancellation
                 // stopped as asked: a clean end, its siblings keep draining (what BackgroundService users expect).
                 nursery.IsQuietEnd = IsStopRequestedCancellation;
                 _bodyStarted.TrySetResult();
-                return _service.InvokeAsync(nursery, _stopping.Token);
+                try
+                {
+                    await _service.InvokeAsync(nursery, _stopSource.Token);
+                }
+                catch (Exception e) when (IsStopRequestedCancellation(e))
+                {
+                    // The body stopped on `stopping`, as asked.
+                }
             })));
         }
         catch (Exception e)
@@ -175,7 +189,7 @@ internal sealed class StructuredServiceRunner : IHostedService
     {
         if (!_stopRequested)
             return false;
-        var token = _stopping.Token;
+        var token = _stopSource.Token;
         return error is AggregateException group
             ? group.Leaves().All(e => IsStoppingCancellation(e, token) || CancelScope.IsOurCancellation(e))
                 && group.Leaves().Any(e => IsStoppingCancellation(e, token))
@@ -191,7 +205,7 @@ internal sealed class StructuredServiceRunner : IHostedService
         if (_stopRequested)
         {
             // Cancellations by the stopping token during shutdown (from a nested nursery, say) are no errors.
-            var token = _stopping.Token;
+            var token = _stopSource.Token;
             errors.RemoveAll(e => IsStoppingCancellation(e, token));
             if (errors.Count == 0)
                 return;
