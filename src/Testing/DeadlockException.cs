@@ -10,7 +10,8 @@ namespace Structured.Testing;
 /// A plain <c>Loop.Run</c> would wait forever instead (another thread might post); only a test loop, on a
 /// virtual clock that nothing else drives, knows that nothing can come. Awaiting a foreign
 /// <see cref="Task"/> that another thread completes (not through <c>ToThread.RunAsync</c>) looks the same
-/// to the loop and is reported as a deadlock.
+/// to the loop: then the message begins with "Escape from the test loop" and <see cref="Escapes"/> names what
+/// the task awaits (<c>Task.Delay</c>, <c>Task.Run</c>, <c>ConfigureAwait(false)</c>) and the fix.
 /// </remarks>
 public sealed class DeadlockException : Exception
 {
@@ -36,13 +37,22 @@ public sealed class DeadlockException : Exception
         BlockedTasks = [];
     }
 
-    internal DeadlockException(string message, string taskTree, IReadOnlyList<string> blockedTasks, RunTrace trace)
+    internal DeadlockException(string message, string taskTree, IReadOnlyList<string> blockedTasks, IReadOnlyList<string> escapes, RunTrace trace)
         : base(message)
     {
         TaskTree = taskTree;
         BlockedTasks = blockedTasks;
+        Escapes = escapes;
         Trace = trace;
     }
+
+    /// <summary>
+    /// One line per task that is blocked in no Structured primitive, naming what it awaits outside the loop and the
+    /// fix: <c>'poller' is not blocked in any Structured primitive: it awaits Task.Delay (...). Fix: use Time.SleepAsync ...</c>.
+    /// Such a run is not a deadlock of the program but an escape from the test loop (<c>Task.Delay</c>, <c>Task.Run</c>,
+    /// <c>ConfigureAwait(false)</c>, a Task another thread completes). Empty for a true deadlock.
+    /// </summary>
+    public IReadOnlyList<string> Escapes { get; } = [];
 
     /// <summary>The loop's task tree when the deadlock was found (<see cref="Loop.DumpTaskTree"/>): nurseries, scopes, tasks and what each waits on.</summary>
     public string TaskTree { get; }

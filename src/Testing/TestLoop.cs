@@ -65,6 +65,7 @@ public static class TestLoop
             Loop.Run(async () =>
             {
                 var task = body() ?? throw new InvalidOperationException("TestLoop.Run: the body returned a null Task; return the Task of an async method.");
+                recorder.MainBody = task;
                 try
                 {
                     await task;

@@ -12,8 +12,8 @@ internal sealed class CapturedLog : ILoggerProvider
 
     public IReadOnlyList<Entry> Entries => [.. _entries];
 
-    /// <summary>The entries of Structured's hosting log with this event id.</summary>
-    public IEnumerable<Entry> WithEvent(int eventId) => Entries.Where(e => e.EventId == eventId && e.Category == "Structured.StructuredService");
+    /// <summary>The entries of Structured's hosting log with this event id (each service logs under its own category; the host's own categories are Microsoft.*).</summary>
+    public IEnumerable<Entry> WithEvent(int eventId) => Entries.Where(e => e.EventId == eventId && !e.Category.StartsWith("Microsoft.", StringComparison.Ordinal));
 
     public ILogger CreateLogger(string categoryName) => new Logger(this, categoryName);
 

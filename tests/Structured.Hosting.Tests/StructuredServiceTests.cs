@@ -226,12 +226,13 @@ public class StructuredServiceTests
 
         Assert.InRange(took, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
         Assert.Contains("ShutdownTimeout", reason);
-        var warning = Assert.Single(log.WithEvent(5));
-        Assert.Equal(LogLevel.Warning, warning.Level);
-        Assert.Contains("'stubborn job'", warning.Message);
-        Assert.Contains("waiting on Time.SleepForeverAsync", warning.Message);
+        var cutShort = Assert.Single(log.WithEvent(5));
+        Assert.Equal(LogLevel.Error, cutShort.Level);
+        Assert.Contains("'stubborn job'", cutShort.Message);
+        Assert.Contains("waiting on Time.SleepForeverAsync", cutShort.Message);
+        Assert.Contains("exit code 1", cutShort.Message);
         Assert.Empty(log.WithEvent(6)); // cancelled in time: nothing abandoned
-        Assert.Equal(0, host.Services.GetRequiredService<ServiceFailures>().Count);
+        Assert.Equal(1, host.Services.GetRequiredService<ServiceFailures>().Count); // the work in flight was cut short: a failure
         host.Dispose();
     }
 

@@ -5,6 +5,8 @@ internal sealed class DelegateStructuredService(string name, Func<Nursery, Cance
 {
     public override string Name => name;
 
+    internal override string LogCategory => "Structured.Services." + name;
+
     protected override Task RunAsync(Nursery nursery, CancellationToken stopping)
         => body(nursery, stopping) ?? throw new InvalidOperationException($"The body of structured service '{name}' returned a null Task; return the Task of an async method.");
 }

@@ -8,8 +8,8 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Structured service '{Service}' started on {Where}.")]
     internal static partial void Started(ILogger logger, string service, string where);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Structured service '{Service}' is stopping: it takes no new work and lets the work in flight finish (until the host's ShutdownTimeout of {Timeout}).")]
-    internal static partial void Stopping(ILogger logger, string service, string timeout);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Structured service '{Service}' is stopping: it takes no new work and lets the work in flight finish (until the host's ShutdownTimeout).")]
+    internal static partial void Stopping(ILogger logger, string service);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Structured service '{Service}' stopped: every task of it has finished.")]
     internal static partial void Stopped(ILogger logger, string service);
@@ -17,8 +17,8 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Structured service '{Service}' finished by itself.")]
     internal static partial void Finished(ILogger logger, string service);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Structured service '{Service}': the host's ShutdownTimeout ({Timeout}) ran out before its work in flight finished; cancelling it. Still running:\n{TaskTree}")]
-    internal static partial void ShutdownTimeoutExpired(ILogger logger, string service, string timeout, string taskTree);
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Structured service '{Service}': the host's ShutdownTimeout ran out ({After} after the stop began) before its work in flight finished; cancelling these tasks, exit code 1. Still running:\n{TaskTree}")]
+    internal static partial void ShutdownTimeoutExpired(ILogger logger, string service, string after, string taskTree);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Structured service '{Service}' ignored cancellation for {AbandonTimeout} after the ShutdownTimeout ran out; abandoning its remaining tasks (still running after StopAsync). Stuck here:\n{TaskTree}")]
     internal static partial void Abandoned(ILogger logger, string service, TimeSpan abandonTimeout, string taskTree);

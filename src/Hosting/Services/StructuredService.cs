@@ -14,7 +14,7 @@ namespace Structured;
 /// <list type="number">
 /// <item><description>Soft phase: when the host begins to stop, the stopping scope is cancelled. The body of
 /// <see cref="RunAsync"/> (typically the loop that accepts work) meets <see cref="Cancelled"/> at its next checkpoint,
-/// <c>stopping</c> is cancelled (pass it to .NET APIs: a cancellation it raises counts as the scope's own), and the body
+/// <c>stopping</c> is cancelled (pass it to .NET APIs: a cancellation it raises is a clean stop), and the body
 /// ends quietly. The tasks in <c>nursery</c>, the work in flight, keep running and finish.</description></item>
 /// <item><description>Hard phase: if they have not finished when the host's <c>HostOptions.ShutdownTimeout</c> runs out,
 /// the whole service is cancelled, and the task tree of what was still running is logged as a warning.</description></item>
@@ -23,6 +23,10 @@ namespace Structured;
 /// ignores cancellation (a blocking call, a shielded scope without a deadline): after
 /// <see cref="StructuredServiceOptions.AbandonTimeout"/> it is abandoned, and the task tree saying where it is stuck is
 /// logged as an error.</para>
+/// <para><b>The stopping token.</b> Pass <c>stopping</c> to .NET APIs anywhere in the service, in the body or in the
+/// tasks of <c>nursery</c>: an <see cref="OperationCanceledException"/> it raises once the host is stopping ends that
+/// task cleanly (no error logged, exit code 0), and the other tasks keep draining. Each service logs under a
+/// category of its own (its type's full name; <c>Structured.Services.</c> and the name for a delegate service).</para>
 /// <para><b>Errors.</b> An exception from the body or from any task in the nursery cancels the rest (nursery rules),
 /// every error is logged through <c>ILogger</c>, the host is stopped and the process exit code is set to 1
 /// (<see cref="Environment.ExitCode"/>; <c>host.RunStructuredAsync()</c> returns it too). The service always runs or
@@ -57,15 +61,21 @@ public abstract class StructuredService
     /// </summary>
     /// <param name="nursery">The root nursery: tasks started into it drain when the host stops, until the shutdown timeout.</param>
     /// <param name="stopping">
-    /// Cancelled when the host begins to stop: the token of the stopping scope, so a .NET API that throws with it
-    /// ends the body quietly. Tasks in <paramref name="nursery"/> may read or register on it to learn that the host is
-    /// stopping; they should not pass it to .NET APIs, because there it would be a foreign cancellation (an error).
+    /// Cancelled when the host begins to stop (the soft phase), also after the body has returned. Pass it to .NET APIs
+    /// in the body and in the tasks of <paramref name="nursery"/>: an <see cref="OperationCanceledException"/> with this
+    /// token, once the host is stopping, ends that task quietly (no error, exit code 0) and lets the others drain.
     /// </param>
     /// <returns>A task that completes when the body is done; the service is done when the nursery is too.</returns>
     protected abstract Task RunAsync(Nursery nursery, CancellationToken stopping);
 
     /// <summary>The runner's way in: <see cref="RunAsync"/> stays <c>protected</c>, so overrides read the same everywhere.</summary>
     internal Task InvokeAsync(Nursery nursery, CancellationToken stopping) => RunAsync(nursery, stopping);
+
+    /// <summary>
+    /// The log category of the service's lifecycle messages: the derived type's full name, as for <c>ILogger&lt;TService&gt;</c>,
+    /// so that <c>"Logging:LogLevel:MyApp.Worker"</c> sets it apart from the other services.
+    /// </summary>
+    internal virtual string LogCategory => GetType().FullName ?? GetType().Name;
 
     /// <inheritdoc/>
     public override string ToString() => $"structured service '{Name}'";

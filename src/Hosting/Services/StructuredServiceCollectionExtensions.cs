@@ -32,7 +32,7 @@ public static class StructuredServiceCollectionExtensions
     /// </summary>
     /// <typeparam name="TService">The service; its constructor's parameters come from the container.</typeparam>
     /// <param name="services">The host's services.</param>
-    /// <param name="configure">Sets the service's options; null for the defaults (own loop thread, see <see cref="StructuredServiceOptions"/>).</param>
+    /// <param name="configure">Sets the service's options, on top of <c>IOptions&lt;StructuredServiceOptions&gt;</c>; null for those alone (by default: own loop thread, see <see cref="StructuredServiceOptions"/>).</param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
     public static IServiceCollection AddStructuredService<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] TService>(
@@ -52,7 +52,7 @@ public static class StructuredServiceCollectionExtensions
     /// and the tasks it starts into the nursery drain when the host stops. <c>CancelScope.CurrentToken</c> in the body
     /// is the stopping token.
     /// </param>
-    /// <param name="configure">Sets the service's options; null for the defaults.</param>
+    /// <param name="configure">Sets the service's options, on top of <c>IOptions&lt;StructuredServiceOptions&gt;</c>; null for those alone.</param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="body"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
@@ -67,7 +67,7 @@ public static class StructuredServiceCollectionExtensions
     /// <param name="services">The host's services.</param>
     /// <param name="name">The service's name in logs and in the task tree.</param>
     /// <param name="body">The service's code: as <see cref="StructuredService.RunAsync"/>, with the root nursery and the stopping token.</param>
-    /// <param name="configure">Sets the service's options; null for the defaults.</param>
+    /// <param name="configure">Sets the service's options, on top of <c>IOptions&lt;StructuredServiceOptions&gt;</c>; null for those alone.</param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="body"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
@@ -85,7 +85,7 @@ public static class StructuredServiceCollectionExtensions
     /// <param name="services">The host's services.</param>
     /// <param name="name">The service's name in logs and in the task tree.</param>
     /// <param name="body">The service's code: the host's service provider, the root nursery and the stopping token.</param>
-    /// <param name="configure">Sets the service's options; null for the defaults.</param>
+    /// <param name="configure">Sets the service's options, on top of <c>IOptions&lt;StructuredServiceOptions&gt;</c>; null for those alone.</param>
     /// <returns><paramref name="services"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="body"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
@@ -100,16 +100,19 @@ public static class StructuredServiceCollectionExtensions
 
     static IServiceCollection AddRunner(IServiceCollection services, Func<IServiceProvider, StructuredService> service, Action<StructuredServiceOptions>? configure)
     {
-        var options = new StructuredServiceOptions();
-        configure?.Invoke(options);
         services.TryAddSingleton<ServiceFailures>();
-        services.AddSingleton<IHostedService>(provider => new StructuredServiceRunner(
-            service(provider),
-            options,
-            provider.GetService<ILoggerFactory>(),
-            provider.GetService<IHostApplicationLifetime>(),
-            provider.GetRequiredService<ServiceFailures>(),
-            provider.GetService<IOptions<HostOptions>>()?.Value.ShutdownTimeout));
+        services.AddSingleton<IHostedService>(provider =>
+        {
+            // The container's options (bound from configuration, say), then this registration's own settings.
+            var options = provider.GetService<IOptions<StructuredServiceOptions>>()?.Value.Clone() ?? new StructuredServiceOptions();
+            configure?.Invoke(options);
+            return new StructuredServiceRunner(
+                service(provider),
+                options,
+                provider.GetService<ILoggerFactory>(),
+                provider.GetService<IHostApplicationLifetime>(),
+                provider.GetRequiredService<ServiceFailures>());
+        });
         return services;
     }
 }

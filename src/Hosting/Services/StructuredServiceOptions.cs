@@ -1,8 +1,23 @@
 namespace Structured;
 
 /// <summary>How one structured service runs and stops (see <see cref="StructuredService"/>).</summary>
+/// <remarks>
+/// Every structured service starts from the options of the container (<c>IOptions&lt;StructuredServiceOptions&gt;</c>),
+/// then applies the <c>configure</c> delegate of its own registration. Bind them from configuration with
+/// <c>builder.Services.Configure&lt;StructuredServiceOptions&gt;(builder.Configuration.GetSection(StructuredServiceOptions.SectionName))</c>.
+/// </remarks>
+/// <example>
+/// <code>
+/// // appsettings.json: { "Structured": { "AbandonTimeout": "00:00:10", "RunOnThreadPool": false } }
+/// builder.Services.Configure&lt;StructuredServiceOptions&gt;(builder.Configuration.GetSection(StructuredServiceOptions.SectionName));
+/// builder.Services.AddStructuredService&lt;Worker&gt;(o =&gt; o.StopHostWhenDone = true);   // on top of the bound values
+/// </code>
+/// </example>
 public sealed class StructuredServiceOptions
 {
+    /// <summary>The configuration section that holds these options by convention: <c>"Structured"</c>.</summary>
+    public const string SectionName = "Structured";
+
     TimeSpan _abandonTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>
@@ -42,4 +57,7 @@ public sealed class StructuredServiceOptions
     /// <summary>Whether a failure sets <see cref="Environment.ExitCode"/> to 1, so that a plain <c>host.Run()</c> exits non-zero.</summary>
     /// <value>The default is true. <c>host.RunStructuredAsync()</c> returns 1 after a failure either way.</value>
     public bool SetExitCode { get; set; } = true;
+
+    /// <summary>A copy, for one service: the container's options are shared by every service.</summary>
+    internal StructuredServiceOptions Clone() => (StructuredServiceOptions)MemberwiseClone();
 }

@@ -16,7 +16,7 @@ namespace Structured;
 /// cancelled before the loop entered it is cancelled on entry (the body still starts and meets it at its first
 /// checkpoint: "always runs or reports").
 /// </remarks>
-internal sealed class StructuredServiceRunner : IHostedService
+internal sealed class StructuredServiceRunner : IHostedService, IDisposable
 {
     // How long StopAsync waits for the loop thread to write the task tree before it takes a snapshot itself.
     static readonly TimeSpan TreeTimeout = TimeSpan.FromMilliseconds(500);
@@ -26,9 +26,11 @@ internal sealed class StructuredServiceRunner : IHostedService
     readonly ILogger _logger;
     readonly IHostApplicationLifetime? _lifetime;
     readonly ServiceFailures? _failures;
-    readonly TimeSpan? _shutdownTimeout;
     readonly CancelScope _stopping = new();
     readonly CancelScope _everything = new();
+    // The token handed to the service as `stopping`, cancelled with the soft phase. Not the stopping scope's own token:
+    // that one is dead once the body has returned, and the tasks in the nursery hold on to it after that.
+    readonly CancellationTokenSource _stopSource = new();
     readonly TaskCompletionSource _bodyStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -45,15 +47,14 @@ internal sealed class StructuredServiceRunner : IHostedService
         StructuredServiceOptions options,
         ILoggerFactory? loggerFactory,
         IHostApplicationLifetime? lifetime,
-        ServiceFailures? failures,
-        TimeSpan? shutdownTimeout)
+        ServiceFailures? failures)
     {
         _service = service;
         _options = options;
-        _logger = loggerFactory?.CreateLogger<StructuredService>() ?? NullLogger<StructuredService>.Instance;
+        // Each service under a category of its own, so that its log level can be set apart from the others'.
+        _logger = loggerFactory?.CreateLogger(service.LogCategory) ?? NullLogger.Instance;
         _lifetime = lifetime;
         _failures = failures;
-        _shutdownTimeout = shutdownTimeout;
     }
 
     /// <summary>Starts the service's thread and returns once its body has started.</summary>
@@ -94,17 +95,22 @@ internal sealed class StructuredServiceRunner : IHostedService
             return;
         }
         var name = _service.Name;
-        var timeoutText = _shutdownTimeout?.ToString() ?? "unknown";
+        long stopStart = TimeProvider.System.GetTimestamp();
         _stopRequested = true;
-        HostingLog.Stopping(_logger, name, timeoutText);
+        HostingLog.Stopping(_logger, name);
         _stopping.Cancel("the host is stopping");
+        await _stopSource.CancelAsync();
         if (await FinishesAsync(cancellationToken))
         {
             HostingLog.Stopped(_logger, name);
             return;
         }
 
-        HostingLog.ShutdownTimeoutExpired(_logger, name, timeoutText, await TaskTreeAsync());
+        // The work in flight did not drain in time: cutting it short is a failure of the service (exit code 1),
+        // with the tasks it cut short logged.
+        var after = TimeProvider.System.GetElapsedTime(stopStart);
+        HostingLog.ShutdownTimeoutExpired(_logger, name, $"{after.TotalSeconds:0.###} s", await TaskTreeAsync());
+        MarkFailed();
         _everything.Cancel("the host's ShutdownTimeout ran out");
         if (await FinishesAsync(_options.AbandonTimeout))
         {
@@ -113,8 +119,10 @@ internal sealed class StructuredServiceRunner : IHostedService
         }
 
         HostingLog.Abandoned(_logger, name, _options.AbandonTimeout, await TaskTreeAsync());
-        MarkFailed();
     }
+
+    /// <summary>Disposed with the host's container, after StopAsync: the tokens already handed out stay valid (cancelled).</summary>
+    public void Dispose() => _stopSource.Dispose();
 
     void RunLoopThread()
     {
@@ -151,10 +159,20 @@ internal sealed class StructuredServiceRunner : IHostedService
         _root = TaskRuntime.EnsureTask();
         try
         {
-            await _everything.RunAsync(() => Nursery.RunAsync(nursery => _stopping.RunAsync(() =>
+            await _everything.RunAsync(() => Nursery.RunAsync(nursery => _stopping.RunAsync(async () =>
             {
+                // A task of the root nursery that passed `stopping` to a .NET API and ends with its cancellation
+                // stopped as asked: a clean end, its siblings keep draining (what BackgroundService users expect).
+                nursery.IsQuietEnd = IsStopRequestedCancellation;
                 _bodyStarted.TrySetResult();
-                return _service.InvokeAsync(nursery, _stopping.Token);
+                try
+                {
+                    await _service.InvokeAsync(nursery, _stopSource.Token);
+                }
+                catch (Exception e) when (IsStopRequestedCancellation(e))
+                {
+                    // The body stopped on `stopping`, as asked.
+                }
             })));
         }
         catch (Exception e)
@@ -163,9 +181,35 @@ internal sealed class StructuredServiceRunner : IHostedService
         }
     }
 
+    /// <summary>
+    /// Whether <paramref name="error"/> is only cancellations raised by the stopping token after the host asked the
+    /// service to stop (an OperationCanceledException carrying that token, alone or as every leaf of a group).
+    /// </summary>
+    bool IsStopRequestedCancellation(Exception error)
+    {
+        if (!_stopRequested)
+            return false;
+        var token = _stopSource.Token;
+        return error is AggregateException group
+            ? group.Leaves().All(e => IsStoppingCancellation(e, token) || CancelScope.IsOurCancellation(e))
+                && group.Leaves().Any(e => IsStoppingCancellation(e, token))
+            : IsStoppingCancellation(error, token);
+    }
+
+    static bool IsStoppingCancellation(Exception error, CancellationToken token)
+        => error is OperationCanceledException oce && oce.CancellationToken == token && token.IsCancellationRequested;
+
     void Fail(Exception error)
     {
         var errors = error is AggregateException group ? group.Leaves().ToList() : [error];
+        if (_stopRequested)
+        {
+            // Cancellations by the stopping token during shutdown (from a nested nursery, say) are no errors.
+            var token = _stopSource.Token;
+            errors.RemoveAll(e => IsStoppingCancellation(e, token));
+            if (errors.Count == 0)
+                return;
+        }
         var name = _service.Name;
         for (int i = 0; i < errors.Count; i++)
             HostingLog.Error(_logger, errors[i], name, i + 1, errors.Count);

@@ -67,8 +67,15 @@ public static class AggregateExceptionExtensions
                 (predicate(inner) ? matching : rest).Add(inner);
             }
         }
-        return (matching.Count == 0 ? null : new AggregateException(group.Message, matching),
-                rest.Count == 0 ? null : new AggregateException(group.Message, rest));
+        // Each part gets a message of its own: the group's would still list the errors that went to the other part.
+        return (matching.Count == 0 ? null : new AggregateException(PartMessage(matching, "that matched the split"), matching),
+                rest.Count == 0 ? null : new AggregateException(PartMessage(rest, "that did not match the split"), rest));
+    }
+
+    static string PartMessage(List<Exception> part, string which)
+    {
+        int count = part.Sum(e => e is AggregateException nested ? nested.Leaves().Count() : 1);
+        return count == 1 ? $"The error of a group {which}." : $"The {count} errors of a group {which}.";
     }
 
     /// <summary>

@@ -353,9 +353,16 @@ public sealed class Nursery : IParkWaiter
             _scope.RequestCancel(CancelReasons.SiblingFailed(taskName, error), byDeadline: false);
     }
 
+    /// <summary>
+    /// A child's error this accepts ends the child quietly: not recorded, siblings not cancelled. Set once, before
+    /// children start, by Structured.Hosting on a service's root nursery: a task that stops on the host's stopping token
+    /// (an OperationCanceledException with that token) has done what it was asked, like a BackgroundService.
+    /// </summary>
+    internal Func<Exception, bool>? IsQuietEnd { get; set; }
+
     internal void ChildFinished(NurseryTask child, Exception? error)
     {
-        if (error is not null)
+        if (error is not null && IsQuietEnd?.Invoke(error) != true)
             AddError(error, child.Name);
         Parker? wake;
         using (new ScopeGate(_scope.Gate))

@@ -21,6 +21,9 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     /// <summary>The nursery the task runs in: the caller's temporary nursery before <c>Started</c>, the target after.</summary>
     public Nursery? Parent { get; internal set; }
 
+    /// <summary>The Task the task's function returned, once it ran (read by Structured.Testing to name what a task awaits outside the loop).</summary>
+    internal Task? BodyTask => _bodyOrTask as Task;
+
     /// <summary>What the task's function threw, or null; set just before the loop reports the exit (read by Structured.Testing's trace).</summary>
     internal Exception? Error { get; private set; }
 

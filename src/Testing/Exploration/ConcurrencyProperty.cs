@@ -110,14 +110,18 @@ public static class ConcurrencyProperty
         var bestTrace = trace;
         var bestError = error;
         int shrinks = 0, spent = 0;
-        bool improved = true;
-        while (improved && spent < maxShrinkRuns)
+        bool improved = true, exhausted = false;
+        // Until no candidate of the best list fails (a local minimum), or the budget runs out (then the report says so).
+        while (improved)
         {
             improved = false;
             foreach (var candidate in ScheduleShrinker.Candidates(best))
             {
                 if (spent++ >= maxShrinkRuns)
+                {
+                    exhausted = true;
                     break;
+                }
                 var (candidateTrace, candidateError) = TestLoop.RunCore(body, Schedule.FromChoices(candidate), null);
                 if (candidateError is null)
                     continue;
@@ -146,7 +150,10 @@ public static class ConcurrencyProperty
         var names = last.Select(s => s.TaskName).Reverse().Distinct(StringComparer.Ordinal).ToList();
         var text = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"ConcurrencyProperty.ForAll: the body failed under schedule {failingRun} of {runs} (exploration seed {seed}), ")
-            .Append(CultureInfo.InvariantCulture, $"after {shrinks} {(shrinks == 1 ? "shrink" : "shrinks")} the smallest departure from FIFO that still fails is:")
+            .Append(CultureInfo.InvariantCulture, $"after {shrinks} {(shrinks == 1 ? "shrink" : "shrinks")} ")
+            .Append(exhausted
+                ? string.Create(CultureInfo.InvariantCulture, $"shrinking stopped at its budget of {maxShrinkRuns} runs (maxShrinkRuns): a smaller failing schedule may exist; the smallest found is:")
+                : "the smallest departure from FIFO that still fails (no shorter list or smaller choice of it fails) is:")
             .AppendLine()
             .Append("Replay: TestLoop.Run(body, ").Append(ChoiceLists.ReplayLine(best)).Append(");")
             .AppendLine()

@@ -26,6 +26,9 @@ internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IIn
     bool _mainEnded;
     Exception? _mainError;
 
+    /// <summary>The Task of the test body (the main task awaits it), to name what it awaits outside the loop.</summary>
+    internal Task? MainBody { get; set; }
+
     internal IReadOnlyList<int> Choices => _choices;
 
     internal RunTrace ToTrace() => new(schedule, _steps, _choices);
@@ -106,19 +109,36 @@ internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IIn
     internal Exception MakeDeadlock(Loop loop)
     {
         var blocked = new List<string>();
+        var escapes = new List<string>();
         foreach (var task in _live.OrderBy(t => t.Id))
         {
             if (task.State == TaskState.Finished)
                 continue;
             blocked.Add($"'{task.Name}' waits on {task.WaitingOn ?? "something outside Structured"}");
+            if (task.WaitingOn is null)
+            {
+                // Blocked, but in no primitive of ours: it awaits a .NET Task (Task.Delay, Task.Run, ...) that the loop
+                // cannot see. Not a deadlock in the program: an escape from the test loop, with a known fix.
+                var body = task is NurseryTask child ? child.BodyTask : ReferenceEquals(task, _root) ? MainBody : null;
+                escapes.Add($"'{task.Name}' is {EscapeFinder.Describe(body)}.");
+            }
         }
-        var message = new StringBuilder()
-            .Append("Deadlock: every task is blocked, and no timer, post or outside work is pending that could wake one.")
+        var message = new StringBuilder();
+        if (escapes.Count > 0)
+        {
+            message.Append("Escape from the test loop, reported as a deadlock: ")
+                .Append(escapes.Count == 1 ? "a task awaits" : "tasks await")
+                .Append(" work outside the loop, which the loop cannot see or wait for (on a virtual clock nothing outside runs).");
+            foreach (var line in escapes)
+                message.AppendLine().Append("  ").Append(line);
+            message.AppendLine();
+        }
+        message.Append("Deadlock: every task is blocked, and no timer, post or outside work is pending that could wake one.")
             .AppendLine().Append("Blocked tasks:");
         foreach (var line in blocked)
             message.AppendLine().Append("  ").Append(line);
         string tree = loop.DumpTaskTree();
         message.AppendLine().Append("Task tree:").AppendLine().Append(tree.TrimEnd());
-        return new DeadlockException(message.ToString(), tree, blocked, ToTrace());
+        return new DeadlockException(message.ToString(), tree, blocked, escapes, ToTrace());
     }
 }
