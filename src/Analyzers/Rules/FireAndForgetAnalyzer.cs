@@ -1,0 +1,53 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Structured.Analyzers;
+
+/// <summary>
+/// STR107: a task dropped on the floor in code that uses Structured: a call returning a Task or ValueTask used as
+/// a statement (CS4014 covers it only in async methods) or assigned to the discard <c>_</c>.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.STR107);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        StructuredFacts.OnStructuredCompilation(context, (start, facts) =>
+            start.RegisterSyntaxNodeAction(c => Analyze(c, facts), SyntaxKind.ExpressionStatement));
+    }
+
+    private static void Analyze(SyntaxNodeAnalysisContext context, StructuredFacts facts)
+    {
+        var expression = ((ExpressionStatementSyntax)context.Node).Expression;
+        if (expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } discard } assignment &&
+            context.SemanticModel.GetSymbolInfo(discard, context.CancellationToken).Symbol is null or IDiscardSymbol)
+        {
+            expression = assignment.Right;
+        }
+        else if (expression is not InvocationExpressionSyntax)
+        {
+            return;
+        }
+        while (expression is ParenthesizedExpressionSyntax p)
+        {
+            expression = p.Expression;
+        }
+        if (expression is not InvocationExpressionSyntax invocation ||
+            !facts.IsTaskLike(context.SemanticModel.GetTypeInfo(invocation, context.CancellationToken).Type) ||
+            !facts.InStructuredCode(invocation, context.SemanticModel, context.Options, context.CancellationToken))
+        {
+            return;
+        }
+        var name = invocation.Expression is MemberAccessExpressionSyntax m ? m.ToString() : invocation.Expression.ToString();
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR107, context.Node.GetLocation(), name));
+    }
+}
