@@ -5,7 +5,6 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
-using Microsoft.CodeAnalysis.Simplification;
 
 namespace Structured.Analyzers;
 
@@ -30,13 +29,26 @@ public sealed class UseCheckpointYieldCodeFix : CodeFixProvider
             return;
         }
         context.RegisterCodeFix(
-            CodeAction.Create("Use Checkpoint.YieldAsync()", ct =>
-            {
-                var replacement = SyntaxFactory.ParseExpression("global::Structured.Checkpoint.YieldAsync()")
-                    .WithTriviaFrom(invocation)
-                    .WithAdditionalAnnotations(Simplifier.Annotation, Simplifier.AddImportsAnnotation);
-                return Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(invocation, replacement)));
-            }, equivalenceKey: "STR104"),
+            CodeAction.Create("Use Checkpoint.YieldAsync()", ct => FixAsync(context.Document, root, invocation, ct), equivalenceKey: "STR104"),
             context.Diagnostics);
+    }
+
+    private static async Task<Document> FixAsync(Document document, SyntaxNode root, InvocationExpressionSyntax invocation, CancellationToken ct)
+    {
+        var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
+        var checkpoint = model?.Compilation.GetTypeByMetadataName("Structured.Checkpoint");
+        var visible = model?.LookupNamespacesAndTypes(invocation.SpanStart, name: "Checkpoint") ?? ImmutableArray<ISymbol>.Empty;
+        var inScope = visible.Length == 1 && SymbolEqualityComparer.Default.Equals(visible[0], checkpoint);
+        var clash = visible.Length > 0 && !inScope;
+        var replacement = SyntaxFactory.ParseExpression(clash ? "global::Structured.Checkpoint.YieldAsync()" : "Checkpoint.YieldAsync()")
+            .WithTriviaFrom(invocation);
+        var fixedRoot = root.ReplaceNode(invocation, replacement);
+        if (!inScope && !clash && fixedRoot is CompilationUnitSyntax unit)
+        {
+            fixedRoot = unit.AddUsings(SyntaxFactory.UsingDirective(SyntaxFactory.IdentifierName("Structured"))
+                .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space))
+                .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed));
+        }
+        return document.WithSyntaxRoot(fixedRoot);
     }
 }

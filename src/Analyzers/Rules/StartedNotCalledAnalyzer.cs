@@ -33,7 +33,8 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
     {
         foreach (var block in context.OperationBlocks)
         {
-            if (block is not IMethodBodyOperation and not IBlockOperation || block.Parent is not null)
+            // The body (a block, whose parent may be the method body operation); initializers and defaults are not.
+            if (block is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation))
             {
                 continue;
             }
@@ -49,6 +50,7 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
             {
                 Check(graph, method, context, facts);
             }
+            return;
         }
     }
 

@@ -63,7 +63,10 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
             return;
         }
         var what = clause.Declaration is null ? "catch-all" : clause.Declaration.Type.ToString();
-        var location = clause.Declaration?.GetLocation() ?? clause.CatchKeyword.GetLocation();
+        var location = clause.Declaration is { } declared
+            ? Location.Create(clause.SyntaxTree, Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(declared.Type.SpanStart,
+                declared.Identifier.IsKind(SyntaxKind.None) ? declared.Type.Span.End : declared.Identifier.Span.End))
+            : clause.CatchKeyword.GetLocation();
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR103, location, what));
     }
 
