@@ -1,0 +1,24 @@
+namespace AnalyzersTests;
+
+/// <summary>
+/// Every rule over one file of known violations (Violations/Violations.cs.txt): exactly the marked diagnostics,
+/// and the code fixes applied turn it into Violations.fixed.cs.txt, where the diagnostics without a fix remain.
+/// </summary>
+public sealed class ViolationsTests
+{
+    private static string Read(string name) => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Violations", name));
+
+    [Fact]
+    public Task EveryMarkedViolationIsReportedAndFixed() =>
+        new StructuredTest(Read("Violations.cs.txt"), Read("Violations.fixed.cs.txt")).RunAsync(TestContext.Current.CancellationToken);
+
+    [Fact]
+    public void TheViolationsFileCoversEveryRule()
+    {
+        var source = Read("Violations.cs.txt");
+        for (var id = 101; id <= 111; id++)
+        {
+            Assert.Contains("{|STR" + id + ":", source, StringComparison.Ordinal);
+        }
+    }
+}
