@@ -8,9 +8,9 @@ namespace Structured.Analyzers;
 
 /// <summary>What the rules need to know about Structured's API and about the code around a diagnostic.</summary>
 /// <remarks>
-/// "Code that uses Structured" (docs/analyzers/README.md): the member (method, constructor, accessor, the
-/// top-level statements of a file, with their lambdas and local functions) that contains the code names a
-/// type or member of the namespace Structured or a namespace below it, anywhere in its declaration. The rules
+/// "Code that uses Structured" (docs/analyzers/README.md): the type declaration that contains the code (the
+/// outermost one, with everything nested in it; or the top-level statements of a file) names a type or member
+/// of the namespace Structured or of a namespace below it, anywhere in it. The rules
 /// that would be noise on ordinary .NET code (STR103-STR107) report only there, unless the .editorconfig key
 /// <c>structured_analyzers.scope = all</c> makes every member count.
 /// </remarks>
@@ -136,21 +136,22 @@ internal sealed class StructuredFacts
         return _usesStructured.GetOrAdd(member, m => NamesStructured(m, model, cancellationToken));
     }
 
+    /// <summary>The outermost type declaration around the node, or the compilation unit for top-level statements.</summary>
     private static SyntaxNode EnclosingMember(SyntaxNode node)
     {
+        SyntaxNode? found = null;
         for (var n = node; n is not null; n = n.Parent)
         {
-            switch (n)
+            if (n is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax)
             {
-                case BaseMethodDeclarationSyntax:
-                case BasePropertyDeclarationSyntax:
-                case BaseFieldDeclarationSyntax:
-                    return n;
-                case GlobalStatementSyntax:
-                    return n.Parent ?? n;
+                found = n;
+            }
+            else if (n is GlobalStatementSyntax && n.Parent is not null)
+            {
+                return n.Parent;
             }
         }
-        return node.SyntaxTree.GetRoot();
+        return found ?? node.SyntaxTree.GetRoot();
     }
 
     private static bool NamesStructured(SyntaxNode member, SemanticModel model, CancellationToken cancellationToken)

@@ -44,7 +44,7 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
         {
             return;
         }
-        if (!StructuredFacts.IsStructuredSymbol(method) && !PassesScopeToken(awaited, model, facts, ct))
+        if (!(StructuredFacts.IsStructuredSymbol(method) && IsPublic(method)) && !PassesScopeToken(awaited, model, facts, ct))
         {
             return;
         }
@@ -53,6 +53,22 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
         {
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR102, await.GetLocation(), method.Name, place));
         }
+    }
+
+    /// <summary>
+    /// Structured's public operations are its checkpoints; the library's own internal helpers (which shield
+    /// themselves where needed) are not judged by their namespace.
+    /// </summary>
+    private static bool IsPublic(ISymbol symbol)
+    {
+        for (var s = symbol; s is not null and not INamespaceSymbol; s = s.ContainingSymbol)
+        {
+            if (s.DeclaredAccessibility != Accessibility.Public)
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static bool IsInlineBodyCall(IMethodSymbol method, StructuredFacts facts) =>

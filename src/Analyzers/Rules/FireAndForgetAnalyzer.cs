@@ -7,7 +7,7 @@ using Microsoft.CodeAnalysis.Diagnostics;
 namespace Structured.Analyzers;
 
 /// <summary>
-/// STR107: a task dropped on the floor in code that uses Structured: a call returning a Task or ValueTask used as
+/// STR107: a task dropped on the floor in code that uses Structured: a call returning a Task used as
 /// a statement (CS4014 covers it only in async methods) or assigned to the discard <c>_</c>.
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
@@ -25,6 +25,13 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
             start.RegisterSyntaxNodeAction(c => Analyze(c, facts), SyntaxKind.ExpressionStatement));
     }
 
+    /// <summary>
+    /// <c>Assert.Throws(() => { _ = F(bad); })</c>: a lambda whose only statement drops the task exists to see
+    /// what the call throws synchronously, not to run the task.
+    /// </summary>
+    private static bool IsSynchronousCheckProbe(SyntaxNode statement) =>
+        statement.Parent is BlockSyntax { Statements.Count: 1, Parent: AnonymousFunctionExpressionSyntax { Parent: ArgumentSyntax } };
+
     private static void Analyze(SyntaxNodeAnalysisContext context, StructuredFacts facts)
     {
         var expression = ((ExpressionStatementSyntax)context.Node).Expression;
@@ -41,8 +48,11 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         {
             expression = p.Expression;
         }
+        // ValueTask results that are dropped are CA2012's business (and the library's own pooled waiters rely on it).
+        var type = context.SemanticModel.GetTypeInfo(expression, context.CancellationToken).Type?.OriginalDefinition;
         if (expression is not InvocationExpressionSyntax invocation ||
-            !facts.IsTaskLike(context.SemanticModel.GetTypeInfo(invocation, context.CancellationToken).Type) ||
+            !(StructuredFacts.Is(type, facts.Task) || StructuredFacts.Is(type, facts.TaskOfT)) ||
+            IsSynchronousCheckProbe(context.Node) ||
             !facts.InStructuredCode(invocation, context.SemanticModel, context.Options, context.CancellationToken))
         {
             return;

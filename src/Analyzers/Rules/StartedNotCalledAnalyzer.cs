@@ -59,7 +59,9 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
 
     private static void Check(ControlFlowGraph graph, IMethodSymbol function, OperationBlockAnalysisContext context, StructuredFacts facts)
     {
-        foreach (var parameter in function.Parameters.Where(p => IsStarted(p.Type, facts)))
+        // An optional or nullable IStarted (started?.Started()) is a function that may run without StartAsync.
+        foreach (var parameter in function.Parameters.Where(p => IsStarted(p.Type, facts) && !p.HasExplicitDefaultValue &&
+            p.NullableAnnotation != NullableAnnotation.Annotated))
         {
             if (!Escapes(graph, parameter) && CanFinishWithoutStarted(graph, parameter))
             {
@@ -112,10 +114,6 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
     private static bool CanFinishWithoutStarted(ControlFlowGraph graph, IParameterSymbol parameter)
     {
         var calls = new HashSet<int>(graph.Blocks.Where(b => OperationsOf(b).Any(o => o.DescendantsAndSelf().Any(d => IsStartedCall(d, parameter)))).Select(b => b.Ordinal));
-        if (calls.Count == 0)
-        {
-            return true;
-        }
         var seen = new HashSet<int>();
         var work = new Stack<BasicBlock>();
         work.Push(graph.Blocks[0]);
@@ -134,6 +132,11 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
             {
                 if (branch?.Destination is { } next && !branch.FinallyRegions.Any(r => CallsIn(graph, r, calls)))
                 {
+                    // A function that never calls Started and can loop forever leaves StartAsync waiting forever.
+                    if (calls.Count == 0 && next.Ordinal <= block.Ordinal)
+                    {
+                        return true;
+                    }
                     work.Push(next);
                 }
             }

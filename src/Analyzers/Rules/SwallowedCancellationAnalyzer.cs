@@ -57,7 +57,8 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
                 return;
             }
         }
-        if (!facts.HasCancelPoint(tryStatement.Block, model, ct) || AlwaysRethrows(clause, model, ct) ||
+        if (!facts.HasCancelPoint(tryStatement.Block, model, ct) || AlwaysRethrows(clause, model, ct) || Forwards(clause) ||
+            ForForeignToken(clause, caught, tryStatement, model, facts, ct) ||
             !facts.InStructuredCode(clause, model, context.Options, ct))
         {
             return;
@@ -68,6 +69,46 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
                 declared.Identifier.IsKind(SyntaxKind.None) ? declared.Type.Span.End : declared.Identifier.Span.End))
             : clause.CatchKeyword.GetLocation();
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR103, location, what));
+    }
+
+    /// <summary>
+    /// The caught exception is handed on to be rethrown elsewhere: <c>ExceptionDispatchInfo.Capture(e)</c>,
+    /// <c>tcs.SetException(e)</c> / <c>TrySetException(e)</c>.
+    /// </summary>
+    private static bool Forwards(CatchClauseSyntax clause)
+    {
+        var variable = clause.Declaration?.Identifier.ValueText;
+        return variable is { Length: > 0 } && StructuredFacts.OwnNodes(clause.Block).OfType<InvocationExpressionSyntax>().Any(call =>
+            call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Capture" or "SetException" or "TrySetException" } &&
+            call.ArgumentList.Arguments.Any(a => a.Expression is IdentifierNameSyntax id && id.Identifier.ValueText == variable));
+    }
+
+    /// <summary>
+    /// <c>catch (OperationCanceledException)</c> around calls given an explicit token of the caller's own (not a
+    /// cancel scope's): the catch is for that token's cancellation, which is the caller's to handle.
+    /// </summary>
+    private static bool ForForeignToken(CatchClauseSyntax clause, ITypeSymbol? caught, TryStatementSyntax tryStatement,
+        SemanticModel model, StructuredFacts facts, CancellationToken ct)
+    {
+        if (caught is null || !StructuredFacts.Is(caught, facts.OperationCanceledException))
+        {
+            return false;
+        }
+        foreach (var argument in StructuredFacts.OwnNodes(tryStatement.Block).OfType<ArgumentSyntax>())
+        {
+            if (argument.Expression is LiteralExpressionSyntax or DefaultExpressionSyntax ||
+                model.GetTypeInfo(argument.Expression, ct).Type?.ToDisplayString() != "System.Threading.CancellationToken")
+            {
+                continue;
+            }
+            var symbol = model.GetSymbolInfo(argument.Expression, ct).Symbol;
+            var isScopeToken = symbol is IPropertySymbol p && StructuredFacts.Is(p.ContainingType, facts.CancelScope);
+            if (!isScopeToken && symbol?.Name != "None")
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool IsCancellationType(ITypeSymbol? type, StructuredFacts facts)

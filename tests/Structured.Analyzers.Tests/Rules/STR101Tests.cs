@@ -45,7 +45,7 @@ public sealed class STR101Tests
                 await CancelScope.MoveOnAfter(TimeSpan.FromSeconds(1)).RunAsync(() => Work());
                 await CancelScope.MoveOnAfter(TimeSpan.FromSeconds(1)).RunAsync(Work);
             }
-            static async IAsyncEnumerable<int> Items() { await Task.Yield(); yield return 1; }
+            static async IAsyncEnumerable<int> Items() { await Checkpoint.YieldAsync(); yield return 1; }
         }
         """);
 }

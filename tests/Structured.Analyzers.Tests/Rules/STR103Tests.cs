@@ -13,6 +13,7 @@ public sealed class STR103Tests
                 try { await Checkpoint.YieldAsync(); } catch ({|STR103:Cancelled|}) { return 1; }
                 try { await Checkpoint.YieldAsync(); } {|STR103:catch|} { }
                 try { await Checkpoint.YieldAsync(); } catch ({|STR103:Exception e|}) { throw new InvalidOperationException("wrapped", e); }
+                try { await Task.Delay(1, CancelScope.CurrentToken); } catch ({|STR103:OperationCanceledException|}) { }
                 while (true)
                 {
                     try { Checkpoint.ThrowIfCancelled(); } catch ({|STR103:SystemException|}) { break; }
@@ -34,8 +35,27 @@ public sealed class STR103Tests
                 try { await Checkpoint.YieldAsync(); } catch (OperationCanceledException) { throw; } catch (Exception) { }
                 try { await Checkpoint.YieldAsync(); } catch (InvalidOperationException) { }
                 try { await Checkpoint.YieldAsync(); } catch (TaskCanceledException) { }
+                // Handed on to be rethrown elsewhere.
+                var error = new TaskCompletionSource();
+                try { await Checkpoint.YieldAsync(); } catch (Exception e) { error.TrySetException(e); }
+                try { await Checkpoint.YieldAsync(); } catch (Exception e) { var captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
+                // The catch is for the explicit token given to the call, not for a cancel scope.
+                using var cts = new CancellationTokenSource();
+                try { await new AsyncLock().AcquireAsync(cts.Token); } catch (OperationCanceledException) { }
                 // No cancel point in the try block: nothing to swallow.
                 try { Console.WriteLine(); } catch (Exception) { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task AMethodOfATypeThatUsesStructuredElsewhereIsStructuredCode() => StructuredTest.VerifyAsync("""
+        class C
+        {
+            Event ready = new();
+            async Task Helper()
+            {
+                try { await Task.Delay(1); } catch ({|STR103:Exception|}) { }
             }
         }
         """);

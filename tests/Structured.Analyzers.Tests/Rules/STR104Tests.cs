@@ -38,9 +38,13 @@ public sealed class STR104Tests
     [Fact]
     public Task RealDelaysAndCodeThatDoesNotUseStructuredAreNotReported() => new StructuredTest("""
         using System.Threading.Tasks;
-        class C
+        // A type that names nothing of Structured is ordinary .NET code.
+        class Plain
         {
             async Task M() { await Task.Yield(); await Task.Delay(0); }
+        }
+        class C
+        {
             async Task N() { await Task.Delay(5); Structured.Checkpoint.ThrowIfCancelled(); }
         }
         """).RunAsync(TestContext.Current.CancellationToken);

@@ -28,9 +28,12 @@ public sealed class STR105Tests
     [Fact]
     public Task ConfigureAwaitTrueAndCodeThatDoesNotUseStructuredAreNotReported() => new StructuredTest("""
         using System.Threading.Tasks;
-        class C
+        class Plain
         {
             async Task M(Task work) { await work.ConfigureAwait(false); }
+        }
+        class C
+        {
             async Task N(Task work) { await work.ConfigureAwait(true); Structured.Checkpoint.ThrowIfCancelled(); }
         }
         """).RunAsync(TestContext.Current.CancellationToken);

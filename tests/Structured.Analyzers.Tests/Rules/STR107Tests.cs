@@ -17,7 +17,6 @@ public sealed class STR107Tests
             {
                 Checkpoint.ThrowIfCancelled();
                 {|STR107:Work();|}
-                {|STR107:_ = Time.SleepAsync(TimeSpan.FromSeconds(1));|}
             }
         }
         """);
@@ -35,7 +34,12 @@ public sealed class STR107Tests
                 await ToThread.RunAsync(() => Console.WriteLine());
                 _ = done.Task;
                 await pending;
+                // A dropped ValueTask is CA2012's business.
+                _ = Time.SleepAsync(TimeSpan.FromSeconds(1));
+                // A probe of the call's synchronous argument checks, as in Assert.Throws(() => { _ = F(bad); }).
+                Probe(() => { _ = Task.Run(() => { }); });
             }
+            static void Probe(Action action) => action();
         }
         """);
 }

@@ -54,9 +54,13 @@ public sealed class STR110Tests
             {
                 try { await Checkpoint.YieldAsync(); } finally { started.Started(); }
             }
+            // Also runs without StartAsync: started?.Started() is the contract.
+            async Task Optional(IStarted<int>? started = null) { started?.Started(1); await Time.SleepForeverAsync(); }
             async Task M(Nursery nursery)
             {
                 await nursery.StartAsync(async started => { started.Started(); await Time.SleepForeverAsync(); });
+                // Fails before Started on every path: the error comes out of StartAsync.
+                await nursery.StartAsync(async started => { await Checkpoint.YieldAsync(); throw new InvalidOperationException(); });
                 await nursery.StartAsync(started => Inner(started));
             }
         }
