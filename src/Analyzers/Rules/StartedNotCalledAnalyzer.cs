@@ -103,13 +103,10 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
         return false;
     }
 
-    private static bool Captures(IFlowAnonymousFunctionOperation lambda, IParameterSymbol parameter)
-    {
-        var syntax = lambda.Syntax;
-        var model = lambda.SemanticModel;
-        return model is not null && syntax.DescendantNodes().Any(n =>
-            SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n).Symbol, parameter));
-    }
+    /// <summary>Whether the lambda names the parameter (by name: the graph's operations carry no semantic model).</summary>
+    private static bool Captures(IFlowAnonymousFunctionOperation lambda, IParameterSymbol parameter) =>
+        lambda.Syntax.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>()
+            .Any(n => n.Identifier.ValueText == parameter.Name);
 
     private static bool CanFinishWithoutStarted(ControlFlowGraph graph, IParameterSymbol parameter)
     {

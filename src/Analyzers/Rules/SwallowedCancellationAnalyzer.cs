@@ -73,14 +73,25 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
 
     /// <summary>
     /// The caught exception is handed on to be rethrown elsewhere: <c>ExceptionDispatchInfo.Capture(e)</c>,
-    /// <c>tcs.SetException(e)</c> / <c>TrySetException(e)</c>.
+    /// <c>tcs.SetException(e)</c> / <c>TrySetException(e)</c>, <c>return e;</c>, <c>error = e;</c>.
     /// </summary>
     private static bool Forwards(CatchClauseSyntax clause)
     {
         var variable = clause.Declaration?.Identifier.ValueText;
-        return variable is { Length: > 0 } && StructuredFacts.OwnNodes(clause.Block).OfType<InvocationExpressionSyntax>().Any(call =>
-            call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Capture" or "SetException" or "TrySetException" } &&
-            call.ArgumentList.Arguments.Any(a => a.Expression is IdentifierNameSyntax id && id.Identifier.ValueText == variable));
+        if (variable is not { Length: > 0 })
+        {
+            return false;
+        }
+        bool IsCaught(ExpressionSyntax? e) => e is IdentifierNameSyntax id && id.Identifier.ValueText == variable;
+        return StructuredFacts.OwnNodes(clause.Block).Any(n => n switch
+        {
+            InvocationExpressionSyntax call => call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Capture" or "SetException" or "TrySetException" } &&
+                call.ArgumentList.Arguments.Any(a => IsCaught(a.Expression)),
+            // return e; / result = e;: the exception is the outcome, handed to the caller or stored for later.
+            ReturnStatementSyntax r => IsCaught(r.Expression),
+            AssignmentExpressionSyntax a => IsCaught(a.Right),
+            _ => false,
+        });
     }
 
     /// <summary>

@@ -39,11 +39,25 @@ public sealed class STR103Tests
                 var error = new TaskCompletionSource();
                 try { await Checkpoint.YieldAsync(); } catch (Exception e) { error.TrySetException(e); }
                 try { await Checkpoint.YieldAsync(); } catch (Exception e) { var captured = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e); }
+                Exception? last = null;
+                try { await Checkpoint.YieldAsync(); } catch (Exception e) { last = e; }
                 // The catch is for the explicit token given to the call, not for a cancel scope.
                 using var cts = new CancellationTokenSource();
                 try { await new AsyncLock().AcquireAsync(cts.Token); } catch (OperationCanceledException) { }
                 // No cancel point in the try block: nothing to swallow.
                 try { Console.WriteLine(); } catch (Exception) { }
+            }
+        }
+        """);
+
+    [Fact]
+    public Task ACatchThatReturnsTheExceptionHandsItOn() => StructuredTest.VerifyAsync("""
+        class C
+        {
+            static async Task<Exception?> Catch(Func<Task> body)
+            {
+                try { await body(); await Checkpoint.YieldAsync(); return null; }
+                catch (Exception e) { return e; }
             }
         }
         """);

@@ -62,6 +62,9 @@ public sealed class STR110Tests
                 // Fails before Started on every path: the error comes out of StartAsync.
                 await nursery.StartAsync(async started => { await Checkpoint.YieldAsync(); throw new InvalidOperationException(); });
                 await nursery.StartAsync(started => Inner(started));
+                // Started in a body that a scope runs in place.
+                await nursery.StartAsync(async started =>
+                    await new CancelScope().RunAsync(async () => { started.Started(); await Checkpoint.YieldAsync(); }));
             }
         }
         """);
