@@ -32,6 +32,11 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SyntaxNodeAnalysisContext context, StructuredFacts facts)
     {
         var await = (AwaitExpressionSyntax)context.Node;
+        // Cheap syntactic filter first: most awaits are in no finally block or catch clause at all.
+        if (!await.Ancestors().Any(a => a is FinallyClauseSyntax or CatchClauseSyntax))
+        {
+            return;
+        }
         var model = context.SemanticModel;
         var ct = context.CancellationToken;
         if (StructuredFacts.Awaited(await) is not InvocationExpressionSyntax awaited ||
