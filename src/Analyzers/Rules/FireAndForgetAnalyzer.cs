@@ -1,0 +1,63 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Structured.Analyzers;
+
+/// <summary>
+/// STR107: a task dropped on the floor in code that uses Structured: a call returning a Task used as
+/// a statement (CS4014 covers it only in async methods) or assigned to the discard <c>_</c>.
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.STR107);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        StructuredFacts.OnStructuredCompilation(context, (start, facts) =>
+            start.RegisterSyntaxNodeAction(c => Analyze(c, facts), SyntaxKind.ExpressionStatement));
+    }
+
+    /// <summary>
+    /// <c>Assert.Throws(() => { _ = F(bad); })</c>: a lambda whose only statement drops the task exists to see
+    /// what the call throws synchronously, not to run the task.
+    /// </summary>
+    private static bool IsSynchronousCheckProbe(SyntaxNode statement) =>
+        statement.Parent is BlockSyntax { Statements.Count: 1, Parent: AnonymousFunctionExpressionSyntax { Parent: ArgumentSyntax } };
+
+    private static void Analyze(SyntaxNodeAnalysisContext context, StructuredFacts facts)
+    {
+        var expression = ((ExpressionStatementSyntax)context.Node).Expression;
+        if (expression is AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } discard } assignment &&
+            context.SemanticModel.GetSymbolInfo(discard, context.CancellationToken).Symbol is null or IDiscardSymbol)
+        {
+            expression = assignment.Right;
+        }
+        else if (expression is not InvocationExpressionSyntax)
+        {
+            return;
+        }
+        while (expression is ParenthesizedExpressionSyntax p)
+        {
+            expression = p.Expression;
+        }
+        // ValueTask results that are dropped are CA2012's business (and the library's own pooled waiters rely on it).
+        var type = context.SemanticModel.GetTypeInfo(expression, context.CancellationToken).Type?.OriginalDefinition;
+        if (expression is not InvocationExpressionSyntax invocation ||
+            !(StructuredFacts.Is(type, facts.Task) || StructuredFacts.Is(type, facts.TaskOfT)) ||
+            IsSynchronousCheckProbe(context.Node) ||
+            !facts.InStructuredCode(invocation, context.SemanticModel, context.Options, context.CancellationToken))
+        {
+            return;
+        }
+        var name = invocation.Expression is MemberAccessExpressionSyntax m ? m.ToString() : invocation.Expression.ToString();
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR107, context.Node.GetLocation(), name));
+    }
+}

@@ -1,0 +1,155 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.FlowAnalysis;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Structured.Analyzers;
+
+/// <summary>
+/// STR110: a function with an IStarted / IStarted&lt;T&gt; parameter that has a path from its start to a normal
+/// return on which it never calls Started (or that never calls it at all).
+/// </summary>
+/// <remarks>
+/// Path-sensitive on the control flow graph. Paths that throw are fine (the error comes out of StartAsync);
+/// a function that hands the parameter to other code (passes it on, stores it, captures it) is not judged.
+/// </remarks>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.STR110);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        StructuredFacts.OnStructuredCompilation(context, (start, facts) =>
+            start.RegisterOperationBlockAction(c => Analyze(c, facts)));
+    }
+
+    private static void Analyze(OperationBlockAnalysisContext context, StructuredFacts facts)
+    {
+        foreach (var block in context.OperationBlocks)
+        {
+            // The body (a block, whose parent may be the method body operation); initializers and defaults are not.
+            if (block is not (IMethodBodyOperation or IConstructorBodyOperation or IBlockOperation))
+            {
+                continue;
+            }
+            // Cheap filter first: no IStarted anywhere in the block, nothing to build a graph for.
+            var hasStartable = context.OwningSymbol is IMethodSymbol owner && owner.Parameters.Any(p => IsStarted(p.Type, facts)) ||
+                block.Descendants().OfType<IAnonymousFunctionOperation>().Any(f => f.Symbol.Parameters.Any(p => IsStarted(p.Type, facts)));
+            if (!hasStartable)
+            {
+                continue;
+            }
+            var graph = context.GetControlFlowGraph(block);
+            if (context.OwningSymbol is IMethodSymbol method)
+            {
+                Check(graph, method, context, facts);
+            }
+            return;
+        }
+    }
+
+    private static bool IsStarted(ITypeSymbol type, StructuredFacts facts) =>
+        StructuredFacts.Is(type.OriginalDefinition, facts.IStarted) || StructuredFacts.Is(type.OriginalDefinition, facts.IStartedOfT);
+
+    private static void Check(ControlFlowGraph graph, IMethodSymbol function, OperationBlockAnalysisContext context, StructuredFacts facts)
+    {
+        // An optional or nullable IStarted (started?.Started()) is a function that may run without StartAsync.
+        foreach (var parameter in function.Parameters.Where(p => IsStarted(p.Type, facts) && !p.HasExplicitDefaultValue &&
+            p.NullableAnnotation != NullableAnnotation.Annotated))
+        {
+            if (!Escapes(graph, parameter) && CanFinishWithoutStarted(graph, parameter))
+            {
+                var location = parameter.Locations.FirstOrDefault();
+                if (location is not null && location.IsInSource)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR110, location, parameter.Name));
+                }
+            }
+        }
+        foreach (var nested in graph.Blocks.SelectMany(OperationsOf).SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>())
+        {
+            Check(graph.GetAnonymousFunctionControlFlowGraph(nested, context.CancellationToken), nested.Symbol, context, facts);
+        }
+    }
+
+    private static IEnumerable<IOperation> OperationsOf(BasicBlock block) =>
+        block.BranchValue is null ? block.Operations : block.Operations.Concat(new[] { block.BranchValue });
+
+    private static bool IsStartedCall(IOperation operation, IParameterSymbol parameter) =>
+        operation is IInvocationOperation { TargetMethod.Name: "Started", Instance: IParameterReferenceOperation reference } &&
+        SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter);
+
+    /// <summary>The parameter is used other than as the receiver of Started(): passed on, stored or captured.</summary>
+    private static bool Escapes(ControlFlowGraph graph, IParameterSymbol parameter)
+    {
+        foreach (var operation in graph.Blocks.SelectMany(OperationsOf).SelectMany(o => o.DescendantsAndSelf()))
+        {
+            if (operation is IParameterReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter) &&
+                !(reference.Parent is IInvocationOperation { TargetMethod.Name: "Started" } call && call.Instance == reference))
+            {
+                return true;
+            }
+            if (operation is IFlowAnonymousFunctionOperation lambda && Captures(lambda, parameter))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Whether the lambda names the parameter (by name: the graph's operations carry no semantic model).</summary>
+    private static bool Captures(IFlowAnonymousFunctionOperation lambda, IParameterSymbol parameter) =>
+        lambda.Syntax.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>()
+            .Any(n => n.Identifier.ValueText == parameter.Name);
+
+    private static bool CanFinishWithoutStarted(ControlFlowGraph graph, IParameterSymbol parameter)
+    {
+        var calls = new HashSet<int>(graph.Blocks.Where(b => OperationsOf(b).Any(o => o.DescendantsAndSelf().Any(d => IsStartedCall(d, parameter)))).Select(b => b.Ordinal));
+        var seen = new HashSet<int>();
+        var work = new Stack<BasicBlock>();
+        work.Push(graph.Blocks[0]);
+        while (work.Count > 0)
+        {
+            var block = work.Pop();
+            if (!seen.Add(block.Ordinal) || calls.Contains(block.Ordinal))
+            {
+                continue;
+            }
+            if (block.Kind == BasicBlockKind.Exit)
+            {
+                return true;
+            }
+            foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
+            {
+                if (branch?.Destination is { } next && !branch.FinallyRegions.Any(r => CallsIn(graph, r, calls)))
+                {
+                    // A function that never calls Started and can loop forever leaves StartAsync waiting forever.
+                    if (calls.Count == 0 && next.Ordinal <= block.Ordinal)
+                    {
+                        return true;
+                    }
+                    work.Push(next);
+                }
+            }
+        }
+        return false;
+    }
+
+    private static bool CallsIn(ControlFlowGraph graph, ControlFlowRegion region, HashSet<int> calls)
+    {
+        for (var i = region.FirstBlockOrdinal; i <= region.LastBlockOrdinal; i++)
+        {
+            if (calls.Contains(i))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Diagnostics;
+
+namespace Structured.Analyzers;
+
+/// <summary>
+/// STR103: a catch that catches Structured's cancellation (catch {}, Exception, SystemException,
+/// OperationCanceledException, Cancelled) around a cancel point and does not rethrow it on every path
+/// (flake8-async ASYNC103, ASYNC104).
+/// </summary>
+/// <remarks>
+/// Sure cases only: a catch with a filter (<c>when</c>) is not reported, nor one whose try block awaits
+/// nothing, nor code that does not use Structured.
+/// </remarks>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
+{
+    /// <inheritdoc/>
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.STR103);
+
+    /// <inheritdoc/>
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        StructuredFacts.OnStructuredCompilation(context, (start, facts) =>
+            start.RegisterSyntaxNodeAction(c => Analyze(c, facts), SyntaxKind.CatchClause));
+    }
+
+    private static void Analyze(SyntaxNodeAnalysisContext context, StructuredFacts facts)
+    {
+        var clause = (CatchClauseSyntax)context.Node;
+        var model = context.SemanticModel;
+        var ct = context.CancellationToken;
+        if (clause.Filter is not null || clause.Parent is not TryStatementSyntax tryStatement)
+        {
+            return;
+        }
+        var caught = clause.Declaration is { } d ? model.GetTypeInfo(d.Type, ct).Type : null;
+        if (!facts.CatchesCancelled(caught))
+        {
+            return;
+        }
+        // An earlier clause of the same try that rethrows the cancellation takes it first.
+        foreach (var earlier in tryStatement.Catches)
+        {
+            if (earlier == clause)
+            {
+                break;
+            }
+            if (earlier.Filter is null && earlier.Declaration is { } ed &&
+                IsCancellationType(model.GetTypeInfo(ed.Type, ct).Type, facts) && AlwaysRethrows(earlier, model, ct))
+            {
+                return;
+            }
+        }
+        if (!facts.HasCancelPoint(tryStatement.Block, model, ct) || AlwaysRethrows(clause, model, ct) || Forwards(clause) ||
+            ForForeignToken(clause, caught, tryStatement, model, facts, ct) ||
+            !facts.InStructuredCode(clause, model, context.Options, ct))
+        {
+            return;
+        }
+        var what = clause.Declaration is null ? "catch-all" : clause.Declaration.Type.ToString();
+        var location = clause.Declaration is { } declared
+            ? Location.Create(clause.SyntaxTree, Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(declared.Type.SpanStart,
+                declared.Identifier.IsKind(SyntaxKind.None) ? declared.Type.Span.End : declared.Identifier.Span.End))
+            : clause.CatchKeyword.GetLocation();
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR103, location, what));
+    }
+
+    /// <summary>
+    /// The caught exception is handed on to be rethrown elsewhere: <c>ExceptionDispatchInfo.Capture(e)</c>,
+    /// <c>tcs.SetException(e)</c> / <c>TrySetException(e)</c>, <c>return e;</c>, <c>error = e;</c>.
+    /// </summary>
+    private static bool Forwards(CatchClauseSyntax clause)
+    {
+        var variable = clause.Declaration?.Identifier.ValueText;
+        if (variable is not { Length: > 0 })
+        {
+            return false;
+        }
+        bool IsCaught(ExpressionSyntax? e) => e is IdentifierNameSyntax id && id.Identifier.ValueText == variable;
+        return StructuredFacts.OwnNodes(clause.Block).Any(n => n switch
+        {
+            InvocationExpressionSyntax call => call.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Capture" or "SetException" or "TrySetException" } &&
+                call.ArgumentList.Arguments.Any(a => IsCaught(a.Expression)),
+            // return e; / result = e;: the exception is the outcome, handed to the caller or stored for later.
+            ReturnStatementSyntax r => IsCaught(r.Expression),
+            AssignmentExpressionSyntax a => IsCaught(a.Right),
+            _ => false,
+        });
+    }
+
+    /// <summary>
+    /// <c>catch (OperationCanceledException)</c> around calls given an explicit token of the caller's own (not a
+    /// cancel scope's): the catch is for that token's cancellation, which is the caller's to handle.
+    /// </summary>
+    private static bool ForForeignToken(CatchClauseSyntax clause, ITypeSymbol? caught, TryStatementSyntax tryStatement,
+        SemanticModel model, StructuredFacts facts, CancellationToken ct)
+    {
+        if (caught is null || !StructuredFacts.Is(caught, facts.OperationCanceledException))
+        {
+            return false;
+        }
+        foreach (var argument in StructuredFacts.OwnNodes(tryStatement.Block).OfType<ArgumentSyntax>())
+        {
+            if (argument.Expression is LiteralExpressionSyntax or DefaultExpressionSyntax ||
+                model.GetTypeInfo(argument.Expression, ct).Type?.ToDisplayString() != "System.Threading.CancellationToken")
+            {
+                continue;
+            }
+            var symbol = model.GetSymbolInfo(argument.Expression, ct).Symbol;
+            var isScopeToken = symbol is IPropertySymbol p && StructuredFacts.Is(p.ContainingType, facts.CancelScope);
+            if (!isScopeToken && symbol?.Name != "None")
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool IsCancellationType(ITypeSymbol? type, StructuredFacts facts)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (StructuredFacts.Is(t, facts.OperationCanceledException))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Every path through the catch block ends in <c>throw;</c> or <c>throw e;</c> of the caught exception.</summary>
+    internal static bool AlwaysRethrows(CatchClauseSyntax clause, SemanticModel model, CancellationToken ct)
+    {
+        var block = clause.Block;
+        if (block.Statements.Count == 0)
+        {
+            return false;
+        }
+        var flow = model.AnalyzeControlFlow(block.Statements.First(), block.Statements.Last());
+        if (flow is null || !flow.Succeeded || flow.EndPointIsReachable || flow.ExitPoints.Any(p => p is not ThrowStatementSyntax))
+        {
+            return false;
+        }
+        var variable = clause.Declaration?.Identifier.ValueText;
+        foreach (var node in StructuredFacts.OwnNodes(block))
+        {
+            if (node is ThrowStatementSyntax { Expression: var thrown } && !IsRethrow(thrown, variable) ||
+                node is ThrowExpressionSyntax expression && !IsRethrow(expression.Expression, variable))
+            {
+                // A throw inside a nested try that catches it is not a way out; only count the ones that leave.
+                if (!InsideNestedTry(node, block))
+                {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static bool IsRethrow(ExpressionSyntax? thrown, string? variable) =>
+        thrown is null || variable is { Length: > 0 } && thrown is IdentifierNameSyntax id && id.Identifier.ValueText == variable;
+
+    private static bool InsideNestedTry(SyntaxNode node, SyntaxNode block)
+    {
+        for (var n = node.Parent; n is not null && n != block; n = n.Parent)
+        {
+            if (n.Parent is TryStatementSyntax t && t.Block == n && t.Catches.Count > 0)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}
