@@ -16,7 +16,7 @@ internal sealed record StressMode(
     TimeSpan Watchdog)
 {
     internal static StressMode Short(int seed) => new("short", seed,
-        ChannelItemsPerProducer: 2_000, OnLoopTrees: 600, OffLoopTrees: 60, Spawns: 1_000_000, ThreadRounds: 200,
+        ChannelItemsPerProducer: 6_000, OnLoopTrees: 2_000, OffLoopTrees: 200, Spawns: 1_000_000, ThreadRounds: 500,
         FlowRounds: 50, Watchdog: TimeSpan.FromSeconds(60));
 
     internal static StressMode Long(int seed) => new("long", seed,
