@@ -179,7 +179,11 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token)
     {
         ValidateToken(token);
-        if (Phase != Woken)
+        // Complete only once the waker is done with this park: it says Woken first and takes the continuation slot
+        // after. A task that saw Woken before that could finish the park and park again, and the late waker would
+        // then plant "completed" in (or take the continuation of) the next park, which would end at once, unwoken:
+        // a send that says it sent an item it never handed over (the 4x4 off-loop run lost one item this way).
+        if (Phase != Woken || !ReferenceEquals(Volatile.Read(ref _continuation), s_completed))
             return ValueTaskSourceStatus.Pending;
         return _error switch
         {
