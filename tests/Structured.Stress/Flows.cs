@@ -128,8 +128,8 @@ internal static class Flows
                     {
                         await Parallel.ForEachAsync(Enumerable.Range(0, 32), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (i, token) =>
                         {
-                            await Time.SleepAsync(TimeSpan.FromTicks((seed + i) % 5 * 1000));
-                            await Checkpoint.YieldAsync();
+                            await Time.SleepAsync(TimeSpan.FromTicks((seed + i) % 5 * 1000), token);
+                            await Checkpoint.YieldAsync(token);
                             await CancelScope.MoveOnAfter(TimeSpan.FromMilliseconds(1)).RunAsync(() => Time.SleepAsync(TimeSpan.FromTicks(i % 3 * 5000)).AsTask());
                             Interlocked.Increment(ref iterations);
                         });
