@@ -6,8 +6,17 @@ namespace DocsTests;
 /// </summary>
 public class DocSnippetTests
 {
-    static string Root([System.Runtime.CompilerServices.CallerFilePath] string path = "")
-        => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, "..", ".."));
+    // The repository's root, found from the test's output folder (a CI build maps source paths to /_/, so the
+    // compiler's file paths do not lead back to the clone).
+    static string Root()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Structured.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException($"No Structured.sln above {AppContext.BaseDirectory}: run the tests from a clone of the repository.");
+    }
 
     [Theory]
     [InlineData("docs/from-backgroundservice.md", 5)]
