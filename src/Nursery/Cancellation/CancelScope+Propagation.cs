@@ -1,0 +1,209 @@
+namespace Structured;
+
+// CancelScope, part: How a cancellation spreads down the tree of scopes, wakes parked tasks and cancels tokens, and how a scope recognizes its own cancellations on the way out.
+public sealed partial class CancelScope
+{
+    /// <summary>Whether <paramref name="error"/> is a cancellation that one of our scopes caused.</summary>
+    internal static bool IsOurCancellation(Exception error)
+        => error is Cancelled || (error is OperationCanceledException && s_ownTokenCancellations.TryGetValue(error, out _));
+
+    /// <summary>Marks cancellations raised with this scope's token (by .NET APIs) as ours.</summary>
+    internal void MarkOwnTokenCancellations(Exception error)
+    {
+        var source = Volatile.Read(ref _tokenSource);
+        if (source is null)
+            return;
+        if (error is OperationCanceledException oce && oce.CancellationToken == source.Token)
+            s_ownTokenCancellations.AddOrUpdate(error, this);
+        else if (error is AggregateException aggregate)
+        {
+            foreach (var inner in aggregate.InnerExceptions)
+                MarkOwnTokenCancellations(inner);
+        }
+    }
+
+    /// <summary>Removes our cancellations from <paramref name="error"/>, also inside nested aggregates; null when nothing is left.</summary>
+    internal static Exception? StripCancellations(Exception error, out bool stripped)
+    {
+        stripped = false;
+        if (IsOurCancellation(error))
+        {
+            stripped = true;
+            return null;
+        }
+        if (error is not AggregateException aggregate)
+            return error;
+        List<Exception>? kept = null;
+        var inners = aggregate.InnerExceptions;
+        for (int i = 0; i < inners.Count; i++)
+        {
+            var left = StripCancellations(inners[i], out bool innerStripped);
+            if (innerStripped && kept is null)
+            {
+                kept = new List<Exception>(inners.Count);
+                for (int j = 0; j < i; j++)
+                    kept.Add(inners[j]);
+            }
+            stripped |= innerStripped;
+            if (kept is not null && left is not null)
+                kept.Add(left);
+        }
+        if (kept is null)
+            return error;
+        return kept.Count == 0 ? null : new AggregateException(kept);
+    }
+
+    /// <summary>Requests cancellation: sets the flag (first reason wins) and, if active, cancels the subtree.</summary>
+    internal void RequestCancel(string reason, bool byDeadline)
+    {
+        Interlocked.CompareExchange(ref _reason, reason, null);
+        if (Interlocked.CompareExchange(ref _cancelRequested, 1, 0) != 0)
+            return;
+        if (byDeadline && ReferenceEquals(_reason, reason))
+            _cancelledByDeadline = true;
+        if (Volatile.Read(ref _state) == Unentered)
+        {
+            Volatile.Read(ref _tokenSource)?.Cancel();
+            return;
+        }
+        if (ForeignThreadOnLoop(out var loop))
+        {
+            loop.PostInternal(PropagateFromLoop);
+            return;
+        }
+        List<CancellationTokenSource>? tokens = null;
+        using (new ScopeGate(Gate))
+        {
+            if (_state == Active)
+            {
+                DisarmTimer();
+                Refresh(this, ref tokens);
+            }
+        }
+        CancelTokens(tokens);
+    }
+
+    void PropagateFromLoop()
+    {
+        List<CancellationTokenSource>? tokens = null;
+        if (_state == Active)
+        {
+            DisarmTimer();
+            Refresh(this, ref tokens);
+        }
+        CancelTokens(tokens);
+    }
+
+    bool ForeignThreadOnLoop(out Loop loop)
+    {
+        loop = LoopOwner!;
+        return loop is not null && Volatile.Read(ref _state) == Active && !loop.IsOnLoopThread;
+    }
+
+    CancelScope? Compute(CancelScope? parentCanceller)
+        => !_shield && parentCanceller is not null ? parentCanceller
+            : Volatile.Read(ref _cancelRequested) != 0 ? this : null;
+
+    /// <summary>
+    /// Recomputes which scope's cancellation reaches each scope of <paramref name="start"/>'s subtree, wakes the
+    /// tasks parked in scopes that became cancelled, and collects their tokens to cancel once the gate is left.
+    /// Iterative, so 5,000 nested scopes do not overflow the stack. Caller holds the gate (or is on the loop).
+    /// </summary>
+    static void Refresh(CancelScope start, ref List<CancellationTokenSource>? tokens)
+    {
+        var node = start;
+        while (true)
+        {
+            var canceller = node.Compute(node.Parent?.EffectiveCanceller);
+            bool changed = !ReferenceEquals(canceller, node.EffectiveCanceller);
+            if (changed)
+            {
+                bool newlyCancelled = node.EffectiveCanceller is null;
+                node.EffectiveCanceller = canceller;
+                Interlocked.MemoryBarrier(); // pairs with the Token getter: it sees the canceller or we see its source
+                if (canceller is null)
+                {
+                    // Shielded after the fact: a cancelled token cannot be un-cancelled, so hand out a fresh one.
+                    if (node._tokenSource is { IsCancellationRequested: true })
+                        node._tokenSource = null;
+                }
+                else if (newlyCancelled)
+                {
+                    if (node._tokenSource is { } source)
+                        (tokens ??= []).Add(source);
+                    for (var parked = node._parkedHead; parked is not null; parked = parked.ScopeNext)
+                        parked.TryAbort(new Cancelled(canceller, canceller.ReasonText));
+                }
+            }
+            if ((changed || ReferenceEquals(node, start)) && node._firstChild is not null)
+            {
+                node = node._firstChild;
+                continue;
+            }
+            while (!ReferenceEquals(node, start) && node._nextSibling is null)
+                node = node.Parent!;
+            if (ReferenceEquals(node, start))
+                return;
+            node = node._nextSibling!;
+        }
+    }
+
+    static void CancelTokens(List<CancellationTokenSource>? tokens)
+    {
+        if (tokens is null)
+            return;
+        List<Exception>? errors = null;
+        foreach (var source in tokens)
+        {
+            try
+            {
+                source.Cancel();
+            }
+            catch (AggregateException e)
+            {
+                (errors ??= []).AddRange(e.InnerExceptions);
+            }
+        }
+        if (errors is not null)
+            throw new AggregateException("Callbacks registered on a cancel scope's token threw.", errors);
+    }
+
+    internal string ReasonText => _reason ?? CancelReasons.Explicit;
+
+    /// <summary>The exception a checkpoint throws in code whose innermost scope is this one, or null when it is not cancelled.</summary>
+    internal Cancelled? CancellationHere()
+        => EffectiveCanceller is { } canceller ? new Cancelled(canceller, canceller.ReasonText) : null;
+
+    /// <summary>Registers a parked task so that a cancellation wakes it; wakes it at once if the scope is cancelled already.</summary>
+    internal void RegisterParked(Parker parker)
+    {
+        using (new ScopeGate(Gate))
+        {
+            if (EffectiveCanceller is { } canceller)
+            {
+                parker.TryAbort(new Cancelled(canceller, canceller.ReasonText));
+                return;
+            }
+            parker.ScopeNext = _parkedHead;
+            parker.ScopePrevious = null;
+            if (_parkedHead is not null)
+                _parkedHead.ScopePrevious = parker;
+            _parkedHead = parker;
+            parker.Registration = this;
+        }
+    }
+
+    void IParkRegistration.Unregister(Parker parker)
+    {
+        using (new ScopeGate(Gate))
+        {
+            if (parker.ScopePrevious is not null)
+                parker.ScopePrevious.ScopeNext = parker.ScopeNext;
+            else if (ReferenceEquals(_parkedHead, parker))
+                _parkedHead = parker.ScopeNext;
+            if (parker.ScopeNext is not null)
+                parker.ScopeNext.ScopePrevious = parker.ScopePrevious;
+            parker.ScopeNext = parker.ScopePrevious = null;
+        }
+    }
+}
