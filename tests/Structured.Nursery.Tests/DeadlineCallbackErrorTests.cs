@@ -8,10 +8,13 @@ public class DeadlineCallbackErrorTests
     {
         OffLoop(async () =>
         {
-            var scope = CancelScope.MoveOnAfter(TimeSpan.FromMilliseconds(1));
+            var scope = new CancelScope();
             var error = await Catch(() => scope.RunAsync(async () =>
             {
+                // Registered before the deadline is set, so the callback runs when it fires (by a system timer here,
+                // or in the setter should the millisecond pass first: an error of the body either way).
                 scope.Token.Register(() => throw new FormatException("registration failed"));
+                scope.Deadline = Time.Now + TimeSpan.FromMilliseconds(1);
                 await Time.SleepForeverAsync();
             }));
             var aggregate = Assert.IsType<AggregateException>(error);

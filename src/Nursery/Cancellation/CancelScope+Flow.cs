@@ -97,6 +97,8 @@ public sealed partial class CancelScope
         }
         if (_linkedTokens is not null)
             UnlinkTokens();
+        if (LoopOwner is null && Volatile.Read(ref _firingThread) != 0)
+            WaitForFiringDeadline();
         if (_callbackError is not null && Interlocked.Exchange(ref _callbackError, null) is { } callbackError)
             error = error is null ? callbackError : new AggregateException(error, callbackError);
         if (abandoned is not null)

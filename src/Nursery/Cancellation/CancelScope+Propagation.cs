@@ -54,7 +54,11 @@ public sealed partial class CancelScope
     }
 
     /// <summary>Requests cancellation: sets the flag (first reason wins) and, if active, cancels the subtree.</summary>
-    internal void RequestCancel(string reason, bool byDeadline)
+    /// <param name="reason">Why, for the exception and the task tree.</param>
+    /// <param name="byDeadline">Whether the deadline passed (FailAfter turns that into TimeoutException).</param>
+    /// <param name="errorsTo">Where errors of token callbacks go when nobody called us to throw them to (a timer fired):
+    /// that scope's exit, noted before any task wakes. Null: they are thrown to the caller.</param>
+    internal void RequestCancel(string reason, bool byDeadline, CancelScope? errorsTo = null)
     {
         Interlocked.CompareExchange(ref _reason, reason, null);
         if (Interlocked.CompareExchange(ref _cancelRequested, 1, 0) != 0)
@@ -71,7 +75,7 @@ public sealed partial class CancelScope
             loop.PostInternal(PropagateFromLoop);
             return;
         }
-        List<CancellationTokenSource>? tokens = null;
+        PendingCancellation? tokens = null;
         using (new ScopeGate(Gate))
         {
             if (_state == Active)
@@ -80,12 +84,12 @@ public sealed partial class CancelScope
                 Refresh(this, ref tokens);
             }
         }
-        CancelTokens(tokens);
+        CancelTokens(tokens, errorsTo);
     }
 
     void PropagateFromLoop()
     {
-        List<CancellationTokenSource>? tokens = null;
+        PendingCancellation? tokens = null;
         if (_state == Active)
         {
             DisarmTimer();
@@ -105,11 +109,12 @@ public sealed partial class CancelScope
             : Volatile.Read(ref _cancelRequested) != 0 ? this : null;
 
     /// <summary>
-    /// Recomputes which scope's cancellation reaches each scope of <paramref name="start"/>'s subtree, wakes the
-    /// tasks parked in scopes that became cancelled, and collects their tokens to cancel once the gate is left.
+    /// Recomputes which scope's cancellation reaches each scope of <paramref name="start"/>'s subtree, and collects
+    /// the tokens to cancel and the parked tasks to wake of the scopes that became cancelled, for
+    /// <see cref="CancelTokens"/> once the gate is left.
     /// Iterative, so 5,000 nested scopes do not overflow the stack. Caller holds the gate (or is on the loop).
     /// </summary>
-    static void Refresh(CancelScope start, ref List<CancellationTokenSource>? tokens)
+    static void Refresh(CancelScope start, ref PendingCancellation? tokens)
     {
         var node = start;
         while (true)
@@ -130,9 +135,9 @@ public sealed partial class CancelScope
                 else if (newlyCancelled)
                 {
                     if (node._tokenSource is { } source)
-                        (tokens ??= []).Add(source);
+                        (tokens ??= new PendingCancellation()).Tokens.Add(source);
                     for (var parked = node._parkedHead; parked is not null; parked = parked.ScopeNext)
-                        parked.TryAbort(new Cancelled(canceller, canceller.ReasonText));
+                        (tokens ??= new PendingCancellation()).Wakes.Add((parked, parked.Version, new Cancelled(canceller, canceller.ReasonText)));
                 }
             }
             if ((changed || ReferenceEquals(node, start)) && node._firstChild is not null)
@@ -148,21 +153,41 @@ public sealed partial class CancelScope
         }
     }
 
-    static void CancelTokens(List<CancellationTokenSource>? tokens)
+    /// <summary>
+    /// Carries out what <see cref="Refresh"/> collected, outside the gate: first the tokens are cancelled, then the
+    /// parked tasks are woken. In that order, a task never resumes (and leaves its scope) before the callbacks on its
+    /// scopes' tokens have run, so an error they throw still reaches the scope's exit (see ILoopTimer.Fire).
+    /// </summary>
+    /// <exception cref="AggregateException">Callbacks registered on the tokens threw; every task was woken all the same.</exception>
+    static void CancelTokens(PendingCancellation? pending, CancelScope? errorsTo = null)
     {
-        if (tokens is null)
+        if (pending is null)
             return;
         List<Exception>? errors = null;
-        foreach (var source in tokens)
+        try
         {
-            try
+            foreach (var source in pending.Tokens)
             {
-                source.Cancel();
+                try
+                {
+                    source.Cancel();
+                }
+                catch (AggregateException e)
+                {
+                    (errors ??= []).AddRange(e.InnerExceptions);
+                }
             }
-            catch (AggregateException e)
+        }
+        finally
+        {
+            if (errors is not null && errorsTo is not null)
             {
-                (errors ??= []).AddRange(e.InnerExceptions);
+                errorsTo.NoteCallbackError(new AggregateException("Callbacks registered on a cancel scope's token threw.", errors));
+                errors = null;
             }
+            // The version: a task woken meanwhile by something else, and parked again since, is left alone.
+            foreach (var (parker, version, error) in pending.Wakes)
+                parker.TryAbort(version, error);
         }
         if (errors is not null)
             throw new AggregateException("Callbacks registered on a cancel scope's token threw.", errors);

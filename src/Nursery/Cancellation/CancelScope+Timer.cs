@@ -45,19 +45,35 @@ public sealed partial class CancelScope
             }
             return;
         }
+        // A callback on a token of this scope's subtree may throw as the deadline fires. Nobody called us to hand that
+        // to (a timer did): it reaches the task that entered the scope, as an error at the scope's exit.
+        if (LoopOwner is not null)
+        {
+            RequestCancel(CancelReasons.Deadline(deadline), byDeadline: true, errorsTo: this);
+            return;
+        }
+        // Off the loop the body may see the cancellation (and leave the scope) on another thread while the callbacks
+        // still run here: the exit waits for this to finish, so a callback's error is never lost (see Exit).
+        Volatile.Write(ref _firingThread, Environment.CurrentManagedThreadId);
         try
         {
-            RequestCancel(CancelReasons.Deadline(deadline), byDeadline: true);
+            RequestCancel(CancelReasons.Deadline(deadline), byDeadline: true, errorsTo: this);
         }
-        catch (Exception e)
+        finally
         {
-            // A callback on a token of this scope's subtree threw as the deadline fired. Nobody called us to hand it
-            // to (a timer did): it reaches the task that entered the scope, as an error at the scope's exit.
-            NoteCallbackError(e);
+            Volatile.Write(ref _firingThread, 0);
         }
     }
 
-    void NoteCallbackError(Exception error)
+    /// <summary>Off the loop: waits until a deadline that is firing on another thread has run its token callbacks.</summary>
+    void WaitForFiringDeadline()
+    {
+        var spin = new SpinWait();
+        for (int thread; (thread = Volatile.Read(ref _firingThread)) != 0 && thread != Environment.CurrentManagedThreadId;)
+            spin.SpinOnce();
+    }
+
+    internal void NoteCallbackError(Exception error)
     {
         while (true)
         {

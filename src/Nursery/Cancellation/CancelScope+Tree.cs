@@ -38,7 +38,7 @@ public sealed partial class CancelScope
     /// </summary>
     internal void Reparent(CancelScope newParent)
     {
-        List<CancellationTokenSource>? tokens = null;
+        PendingCancellation? tokens = null;
         using (new ScopeGate(Gate))
             Parent?.UnlinkChild(this);
         using (new ScopeGate(newParent.Gate))

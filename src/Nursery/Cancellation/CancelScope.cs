@@ -51,6 +51,8 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     CancellationTokenSource? _tokenSource;
     // What token callbacks threw when this scope's deadline fired, for the scope's exit to propagate.
     Exception? _callbackError;
+    // Off the loop, the thread on which the deadline is firing (running token callbacks), or 0.
+    int _firingThread;
     // The registrations of CancelWhen, disposed at exit.
     CancellationTokenRegistration[]? _linkedTokens;
     TimerSlot _timerSlot;
@@ -197,7 +199,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
             loop.PostInternal(() => SetShield(value));
             return;
         }
-        List<CancellationTokenSource>? tokens = null;
+        PendingCancellation? tokens = null;
         using (new ScopeGate(Gate))
         {
             if (_shield == value)
