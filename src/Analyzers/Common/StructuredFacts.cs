@@ -107,6 +107,19 @@ internal sealed class StructuredFacts
         return Is(original, Task) || Is(original, TaskOfT) || Is(original, ValueTask) || Is(original, ValueTaskOfT);
     }
 
+    /// <summary>OperationCanceledException or a type derived from it (Cancelled, TaskCanceledException).</summary>
+    public bool IsCancellationType(ITypeSymbol? type)
+    {
+        for (var t = type; t is not null; t = t.BaseType)
+        {
+            if (Is(t, OperationCanceledException))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Whether the type is Structured's cancellation exception or one of its base types (a catch of it catches Cancelled).</summary>
     public bool CatchesCancelled(ITypeSymbol? caught)
     {

@@ -95,7 +95,7 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
                 case FinallyClauseSyntax:
                     return "a finally block";
                 case CatchClauseSyntax { Declaration: var declaration } when
-                    declaration?.Type is { } type && IsCancellationType(model.GetTypeInfo(type, ct).Type, facts):
+                    declaration?.Type is { } type && facts.IsCancellationType(model.GetTypeInfo(type, ct).Type):
                     return "a catch of the cancellation";
                 case AnonymousFunctionExpressionSyntax lambda:
                     // A body that a scope or nursery runs inline, in place: keep looking outward, unless it is shielded.
@@ -114,19 +114,6 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
             }
         }
         return null;
-    }
-
-    /// <summary>OperationCanceledException or a type derived from it (Cancelled, TaskCanceledException).</summary>
-    private static bool IsCancellationType(ITypeSymbol? type, StructuredFacts facts)
-    {
-        for (var t = type; t is not null; t = t.BaseType)
-        {
-            if (StructuredFacts.Is(t, facts.OperationCanceledException))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     /// <summary>new CancelScope(..., shield: true), new CancelScope { Shield = true }, or a local initialised or set so.</summary>

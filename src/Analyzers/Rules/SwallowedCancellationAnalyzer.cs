@@ -52,7 +52,7 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
                 break;
             }
             if (earlier.Filter is null && earlier.Declaration is { } ed &&
-                IsCancellationType(model.GetTypeInfo(ed.Type, ct).Type, facts) && AlwaysRethrows(earlier, model, ct))
+                facts.IsCancellationType(model.GetTypeInfo(ed.Type, ct).Type) && AlwaysRethrows(earlier, model, ct))
             {
                 return;
             }
@@ -115,18 +115,6 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
             var symbol = model.GetSymbolInfo(argument.Expression, ct).Symbol;
             var isScopeToken = symbol is IPropertySymbol p && StructuredFacts.Is(p.ContainingType, facts.CancelScope);
             if (!isScopeToken && symbol?.Name != "None")
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static bool IsCancellationType(ITypeSymbol? type, StructuredFacts facts)
-    {
-        for (var t = type; t is not null; t = t.BaseType)
-        {
-            if (StructuredFacts.Is(t, facts.OperationCanceledException))
             {
                 return true;
             }
