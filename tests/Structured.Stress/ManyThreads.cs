@@ -130,83 +130,19 @@ internal static class ManyThreads
 
         context.Enter("AsyncSemaphore");
         var semaphore = new AsyncSemaphore(3, 3);
-        int high = 0;
-        inside = 0;
-        long semaphoreDone = 0;
-        Harness.OffLoop(() => ForEachTask(n => open = n, async t =>
-        {
-            var random = new Random(context.Seed + t);
-            for (int i = 0; i < rounds; i++)
-            {
-                var source = random.Next(3) == 0 ? chaos.Arm(t) : null;
-                try
-                {
-                    await semaphore.AcquireAsync(source?.Token ?? default);
-                }
-                catch (OperationCanceledException) when (source is not null)
-                {
-                    Interlocked.Increment(ref semaphoreDone);
-                    continue;
-                }
-                finally
-                {
-                    if (source is not null)
-                    {
-                        chaos.Disarm(t);
-                        source.Dispose();
-                    }
-                }
-                RaiseHigh(ref high, Interlocked.Increment(ref inside));
-                if (i % 16 == 0)
-                    await Task.Yield();
-                Interlocked.Decrement(ref inside);
-                Interlocked.Increment(ref semaphoreDone);
-                semaphore.Release();
-            }
-        }));
-        if (high is < 1 or > 3)
-            context.Figures.Fail($"AsyncSemaphore(3): {high} tasks inside at once");
+        var (semaphoreHigh, semaphoreDone) = SlotsUnderChaos(context, chaos, rounds, n => open = n,
+            token => semaphore.AcquireAsync(token), semaphore.Release);
+        if (semaphoreHigh is < 1 or > 3)
+            context.Figures.Fail($"AsyncSemaphore(3): {semaphoreHigh} tasks inside at once");
         Expect(context, "AsyncSemaphore: operations", (long)rounds * Tasks, semaphoreDone);
         Expect(context, "AsyncSemaphore: units back", 3, semaphore.Value);
 
         context.Enter("CapacityLimiter");
         var limiter = new CapacityLimiter(2);
-        high = 0;
-        inside = 0;
-        long limiterDone = 0;
-        Harness.OffLoop(() => ForEachTask(n => open = n, async t =>
-        {
-            var random = new Random(context.Seed + t);
-            for (int i = 0; i < rounds; i++)
-            {
-                var source = random.Next(3) == 0 ? chaos.Arm(t) : null;
-                try
-                {
-                    await limiter.AcquireAsync(source?.Token ?? default);
-                }
-                catch (OperationCanceledException) when (source is not null)
-                {
-                    Interlocked.Increment(ref limiterDone);
-                    continue;
-                }
-                finally
-                {
-                    if (source is not null)
-                    {
-                        chaos.Disarm(t);
-                        source.Dispose();
-                    }
-                }
-                RaiseHigh(ref high, Interlocked.Increment(ref inside));
-                if (i % 16 == 0)
-                    await Task.Yield();
-                Interlocked.Decrement(ref inside);
-                Interlocked.Increment(ref limiterDone);
-                limiter.Release();
-            }
-        }));
-        if (high is < 1 or > 2)
-            context.Figures.Fail($"CapacityLimiter(2): {high} borrowers at once");
+        var (limiterHigh, limiterDone) = SlotsUnderChaos(context, chaos, rounds, n => open = n,
+            token => limiter.AcquireAsync(token), limiter.Release);
+        if (limiterHigh is < 1 or > 2)
+            context.Figures.Fail($"CapacityLimiter(2): {limiterHigh} borrowers at once");
         Expect(context, "CapacityLimiter: operations", (long)rounds * Tasks, limiterDone);
         Expect(context, "CapacityLimiter: tokens still borrowed", 0, limiter.BorrowedTokens);
 
@@ -296,6 +232,51 @@ internal static class ManyThreads
         context.Figures.AddItems(Interlocked.Read(ref woken) + Interlocked.Read(ref acquired) + semaphoreDone + limiterDone + got.Count + Interlocked.Read(ref unparked));
         if (chaos.Cancels == 0)
             context.Figures.Fail("the chaos thread never cancelled anything");
+    }
+
+    /// <summary>
+    /// <see cref="Tasks"/> tasks each take a slot <paramref name="rounds"/> times (a third of the acquisitions armed for
+    /// the chaos thread to cancel), hold it across a yield now and then, and give it back: returns the most tasks
+    /// seen inside at once and the operations done (acquired-and-released plus cancelled).
+    /// </summary>
+    static (int High, long Done) SlotsUnderChaos(StressContext context, Chaos chaos, int rounds, Action<Nursery> opened,
+        Func<CancellationToken, ValueTask> acquire, Action release)
+    {
+        int high = 0;
+        int inside = 0;
+        long done = 0;
+        Harness.OffLoop(() => ForEachTask(opened, async t =>
+        {
+            var random = new Random(context.Seed + t);
+            for (int i = 0; i < rounds; i++)
+            {
+                var source = random.Next(3) == 0 ? chaos.Arm(t) : null;
+                try
+                {
+                    await acquire(source?.Token ?? default);
+                }
+                catch (OperationCanceledException) when (source is not null)
+                {
+                    Interlocked.Increment(ref done);
+                    continue;
+                }
+                finally
+                {
+                    if (source is not null)
+                    {
+                        chaos.Disarm(t);
+                        source.Dispose();
+                    }
+                }
+                RaiseHigh(ref high, Interlocked.Increment(ref inside));
+                if (i % 16 == 0)
+                    await Task.Yield();
+                Interlocked.Decrement(ref inside);
+                Interlocked.Increment(ref done);
+                release();
+            }
+        }));
+        return (high, done);
     }
 
     static async Task ForEachTask(Action<Nursery> opened, Func<int, Task> body)
