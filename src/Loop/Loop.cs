@@ -58,6 +58,10 @@ public sealed partial class Loop
         _threadId = Environment.CurrentManagedThreadId;
         Clock = options.Clock ?? TimeProvider.System;
         _virtualClock = Clock as VirtualClock;
+        // Any other TimeProvider (FakeTimeProvider, a provider with an offset) keeps a time the loop cannot turn into
+        // real time: an idle loop waits for one of the provider's own timers, due when the loop's next timer is.
+        _wakesByClockTimer = _virtualClock is null && !ReferenceEquals(Clock, TimeProvider.System);
+        OriginTicks = FreshNowTicks;
         if (options.Seed is int seed && options.Schedule is not null)
             throw new ArgumentException("LoopOptions: set either Seed or Schedule, not both (Seed is shorthand for Schedule.Random(seed)).", nameof(options));
         var schedule = options.Schedule ?? (options.Seed is int s ? Schedule.Random(s) : Schedule.Fifo);
@@ -134,6 +138,12 @@ public sealed partial class Loop
             return now;
         }
     }
+
+    /// <summary>
+    /// The loop time when the loop was created: a deadline earlier than half of it cannot have come from this loop's
+    /// clock (see CancelScope's check of absolute deadlines).
+    /// </summary>
+    internal long OriginTicks { get; }
 
     /// <summary>How many reads of <see cref="NowTicks"/> one real clock reading serves, within one step.</summary>
     internal const int CachedClockReads = 1024;
@@ -279,6 +289,7 @@ public sealed partial class Loop
         {
             loop._finished = true;
             loop._virtualClock?.Detach(loop);
+            loop.DisposeClockWake();
             t_current = null;
             SynchronizationContext.SetSynchronizationContext(previousContext);
         }
