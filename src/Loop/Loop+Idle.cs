@@ -17,7 +17,13 @@ public sealed partial class Loop
             next = clockDue;
         var untilTimer = RealTimeUntil(next, now);
         if (_wakesByClockTimer && next is long dueOnClock && untilTimer != TimeSpan.Zero)
+        {
             ArmClockWake(dueOnClock - now);
+            // Another thread may have moved the clock past the due time between the reading above and the arming: the
+            // timer, armed from the later time, would come too late. Look again; the next turn fires what is due.
+            if (FreshNowTicks >= dueOnClock)
+                return;
+        }
 
         if (_idleWaiters.Count > 0)
         {

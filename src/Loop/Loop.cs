@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Text;
 
@@ -253,7 +254,19 @@ public sealed partial class Loop
     {
         var text = new StringBuilder();
         text.Append("loop: ").Append(_tasksAlive).Append(" tasks alive, ").Append(_tasksRunnable).Append(" runnable, ")
-            .Append(Statistics.TimersPending).Append(" timers pending, time ").Append(TimeSpan.FromTicks(NowTicks)).AppendLine();
+            .Append(Statistics.TimersPending).Append(" timers pending, time ");
+        // A virtual clock starts at zero: its time reads as it is. Any other clock's time counts from an origin of its
+        // own (the machine's boot, year 1), which tells nobody anything: the tree shows the time since the loop started.
+        if (_virtualClock is not null)
+        {
+            text.Append(TimeSpan.FromTicks(NowTicks));
+        }
+        else
+        {
+            var running = TimeSpan.FromTicks(Math.Max(0, NowTicks - OriginTicks));
+            text.Append(running.ToString(running.Days > 0 ? @"d\.hh\:mm\:ss\.fff" : @"hh\:mm\:ss\.fff", CultureInfo.InvariantCulture)).Append(" since the loop started");
+        }
+        text.AppendLine();
         _root?.Describe(text, "  ");
         return text.ToString();
     }

@@ -154,6 +154,50 @@ public class AnyTimeProviderTests
     }
 
     [Fact]
+    public void An_advance_at_any_moment_after_the_sleep_is_armed_wakes_the_loop()
+    {
+        // The pattern of docs/testing.md: the test advances as soon as the sleep's timer exists, before, while or after
+        // the loop goes idle (it arms its wake timer from the clock's time then, and looks at the clock again after
+        // arming). Each outcome is the same whatever the interleaving; repeated to meet many of them.
+        for (int i = 0; i < 200; i++)
+        {
+            var clock = new FakeTimeProvider();
+            TimeSpan slept = default;
+            using var armed = new ManualResetEventSlim();
+            RunDriven(clock, async () =>
+            {
+                var start = Time.Now;
+                var sleep = Time.SleepAsync(S(5));
+                armed.Set();
+                await sleep;
+                slept = Time.Now - start;
+            }, _ =>
+            {
+                Assert.True(armed.Wait(LoopHarness.Watchdog));
+                clock.Advance(S(5));
+            });
+            Assert.Equal(S(5), slept);
+        }
+    }
+
+    [Fact]
+    public void The_task_tree_of_a_loop_on_another_clock_shows_the_time_since_the_loop_started()
+    {
+        var clock = new FakeTimeProvider();
+        string? tree = null;
+        RunDriven(clock, async () =>
+        {
+            await Time.SleepAsync(S(90));
+            tree = Loop.Current!.DumpTaskTree();
+        }, loop =>
+        {
+            UntilIdle(loop);
+            clock.Advance(S(90));
+        });
+        Assert.StartsWith("loop: 1 tasks alive, 0 runnable, 0 timers pending, time 00:01:30.000 since the loop started", tree, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void On_a_FakeTimeProvider_a_duration_passed_as_a_deadline_is_rejected()
     {
         // The fake clock's monotonic time counts ticks from year 1: five seconds is two thousand years in the past.
