@@ -145,6 +145,35 @@ public class ReadableDeadlineTests
     }
 
     [Fact]
+    public void FailAt_a_wall_clock_time_rejects_a_null_body()
+    {
+        // Thrown at the call, not by the Task it would return.
+        Assert.Throws<ArgumentNullException>(() => { _ = CancelScope.FailAt(Epoch, (Func<Task>)null!); });
+        Assert.Throws<ArgumentNullException>(() => { _ = CancelScope.FailAt(Epoch, (Func<ValueTask>)null!); });
+    }
+
+    [Fact]
+    public void SetDeadline_from_another_thread_takes_effect_on_the_loop()
+    {
+        TimeSpan end = default;
+        string? reason = null;
+        Run(async () =>
+        {
+            var scope = new CancelScope();
+            await scope.RunAsync(async () =>
+            {
+                // The post from the worker thread reaches the loop before the worker's result does.
+                await ToThread.RunAsync(() => { scope.SetDeadline(Epoch + S(7)); return 0; });
+                await Time.SleepForeverAsync();
+            });
+            end = Time.Now;
+            reason = scope.CancelReason;
+        });
+        Assert.Equal(S(7), end);
+        Assert.Equal("deadline 2000-01-01T00:00:07Z passed", reason);
+    }
+
+    [Fact]
     public void FailAfter_s_timeout_message_reads_as_a_person_writes_it()
     {
         Exception? error = null;
