@@ -1,19 +1,11 @@
 // A quick tour of Structured: a nursery of workers, a timeout that cancels a slow one, an error that
 // cancels its siblings, and the task tree that says who waits on what. Runs in about a second.
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Structured;
 
 Loop.Run(async () =>
 {
     var started = Time.Now;
     string Stamp() => $"[{(Time.Now - started).TotalMilliseconds,6:0} ms]";
-    // The loop's clock counts from the machine's boot; the task tree and some reasons print it. Show such times
-    // relative to the start of the tour instead ("time +30 ms"), as the stamps are.
-    string SinceStart(string text) => Regex.Replace(text, @"\b\d{2}:\d{2}:\d{2}(\.\d+)?\b", m =>
-        TimeSpan.TryParse(m.Value, CultureInfo.InvariantCulture, out var at)
-            ? $"+{(at - started).TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms (since the start)"
-            : m.Value);
 
     Console.WriteLine("1. A nursery waits for all of its children.");
     await Nursery.RunAsync(async nursery =>
@@ -28,7 +20,7 @@ Loop.Run(async () =>
         }
         await Time.SleepAsync(TimeSpan.FromMilliseconds(30));
         Console.WriteLine($"   {Stamp()} the task tree while they run:");
-        foreach (var line in SinceStart(Loop.Current!.DumpTaskTree()).Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        foreach (var line in Loop.Current!.DumpTaskTree().Split('\n', StringSplitOptions.RemoveEmptyEntries))
             Console.WriteLine("     " + line);
     });
     Console.WriteLine($"   {Stamp()} nursery closed: every child finished.\n");
@@ -43,7 +35,7 @@ Loop.Run(async () =>
         }
         catch (Cancelled cancelled)
         {
-            Console.WriteLine($"   {Stamp()} slow call cancelled: {SinceStart(cancelled.Reason)}");
+            Console.WriteLine($"   {Stamp()} slow call cancelled: {cancelled.Reason}");
             throw;
         }
     });

@@ -16,6 +16,14 @@ public sealed partial class Loop
         if (_virtualClock?.NextTimerDueTicks is long clockDue && (next is null || clockDue < next))
             next = clockDue;
         var untilTimer = RealTimeUntil(next, now);
+        if (_wakesByClockTimer && next is long dueOnClock && untilTimer != TimeSpan.Zero)
+        {
+            ArmClockWake(dueOnClock - now);
+            // Another thread may have moved the clock past the due time between the reading above and the arming: the
+            // timer, armed from the later time, would come too late. Look again; the next turn fires what is due.
+            if (FreshNowTicks >= dueOnClock)
+                return;
+        }
 
         if (_idleWaiters.Count > 0)
         {
@@ -63,10 +71,14 @@ public sealed partial class Loop
         if (dueTicks is not long due)
             return TimeSpan.MaxValue;
         long ahead = Math.Max(0, due - nowTicks);
-        if (_virtualClock is not { } clock)
-            return TimeSpan.FromTicks(ahead);
         if (ahead == 0)
             return TimeSpan.Zero;
+        // Another TimeProvider's time need not pass with real time (a FakeTimeProvider moves when told): the loop
+        // cannot compute the real wait, and waits for the provider's timer instead (ArmClockWake).
+        if (_wakesByClockTimer)
+            return TimeSpan.MaxValue;
+        if (_virtualClock is not { } clock)
+            return TimeSpan.FromTicks(ahead);
         double rate = clock.Rate;
         if (rate <= 0)
             return TimeSpan.MaxValue;
@@ -97,6 +109,32 @@ public sealed partial class Loop
             Volatile.Write(ref _sleeping, 0);
             return woken || !_inbox.IsEmpty;
         }
+    }
+
+    // The timer of a clock that is neither TimeProvider.System nor a VirtualClock, that wakes the idle loop when the
+    // loop's next timer is due on that clock's time. Loop thread only, but for its callback (WakeFromOtherThread).
+    readonly bool _wakesByClockTimer;
+    ITimer? _clockWake;
+
+    /// <summary>
+    /// Arms the clock's own timer to wake the loop <paramref name="aheadTicks"/> of the clock's time from now. A wake
+    /// that comes early (a stale arming, a clamped due time) only makes the loop look at its timers and wait again.
+    /// </summary>
+    void ArmClockWake(long aheadTicks)
+    {
+        // Clamped to what any timer takes (a System.Threading.Timer refuses more than about 49 days); a longer wait
+        // wakes once at the clamp and arms again.
+        var due = aheadTicks >= MaxIdleWait.Ticks ? MaxIdleWait : TimeSpan.FromTicks(Math.Max(1, aheadTicks));
+        if (_clockWake is null)
+            _clockWake = Clock.CreateTimer(static s => ((Loop)s!).WakeFromOtherThread(), this, due, Timeout.InfiniteTimeSpan);
+        else
+            _clockWake.Change(due, Timeout.InfiniteTimeSpan);
+    }
+
+    void DisposeClockWake()
+    {
+        _clockWake?.Dispose();
+        _clockWake = null;
     }
 
     /// <summary>Whether the loop thread is inside its idle wait now (for tests that must act only once it waits).</summary>

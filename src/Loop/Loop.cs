@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Text;
 
@@ -58,6 +59,10 @@ public sealed partial class Loop
         _threadId = Environment.CurrentManagedThreadId;
         Clock = options.Clock ?? TimeProvider.System;
         _virtualClock = Clock as VirtualClock;
+        // Any other TimeProvider (FakeTimeProvider, a provider with an offset) keeps a time the loop cannot turn into
+        // real time: an idle loop waits for one of the provider's own timers, due when the loop's next timer is.
+        _wakesByClockTimer = _virtualClock is null && !ReferenceEquals(Clock, TimeProvider.System);
+        OriginTicks = FreshNowTicks;
         if (options.Seed is int seed && options.Schedule is not null)
             throw new ArgumentException("LoopOptions: set either Seed or Schedule, not both (Seed is shorthand for Schedule.Random(seed)).", nameof(options));
         var schedule = options.Schedule ?? (options.Seed is int s ? Schedule.Random(s) : Schedule.Fifo);
@@ -134,6 +139,12 @@ public sealed partial class Loop
             return now;
         }
     }
+
+    /// <summary>
+    /// The loop time when the loop was created: a deadline earlier than half of it cannot have come from this loop's
+    /// clock (see CancelScope's check of absolute deadlines).
+    /// </summary>
+    internal long OriginTicks { get; }
 
     /// <summary>How many reads of <see cref="NowTicks"/> one real clock reading serves, within one step.</summary>
     internal const int CachedClockReads = 1024;
@@ -243,7 +254,19 @@ public sealed partial class Loop
     {
         var text = new StringBuilder();
         text.Append("loop: ").Append(_tasksAlive).Append(" tasks alive, ").Append(_tasksRunnable).Append(" runnable, ")
-            .Append(Statistics.TimersPending).Append(" timers pending, time ").Append(TimeSpan.FromTicks(NowTicks)).AppendLine();
+            .Append(Statistics.TimersPending).Append(" timers pending, time ");
+        // A virtual clock starts at zero: its time reads as it is. Any other clock's time counts from an origin of its
+        // own (the machine's boot, year 1), which tells nobody anything: the tree shows the time since the loop started.
+        if (_virtualClock is not null)
+        {
+            text.Append(TimeSpan.FromTicks(NowTicks));
+        }
+        else
+        {
+            var running = TimeSpan.FromTicks(Math.Max(0, NowTicks - OriginTicks));
+            text.Append(running.ToString(running.Days > 0 ? @"d\.hh\:mm\:ss\.fff" : @"hh\:mm\:ss\.fff", CultureInfo.InvariantCulture)).Append(" since the loop started");
+        }
+        text.AppendLine();
         _root?.Describe(text, "  ");
         return text.ToString();
     }
@@ -279,6 +302,7 @@ public sealed partial class Loop
         {
             loop._finished = true;
             loop._virtualClock?.Detach(loop);
+            loop.DisposeClockWake();
             t_current = null;
             SynchronizationContext.SetSynchronizationContext(previousContext);
         }

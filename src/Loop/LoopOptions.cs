@@ -10,6 +10,13 @@ public sealed class LoopOptions
 
     /// <summary>The loop's clock. <c>loop.Clock</c> is this very instance.</summary>
     /// <value>The default is null: <see cref="TimeProvider.System"/>, real monotonic time.</value>
+    /// <remarks>
+    /// Any <see cref="TimeProvider"/> works. A <see cref="VirtualClock"/> can jump by itself (autojump) and lets a test
+    /// loop report deadlocks. Any other one (<c>FakeTimeProvider</c>, a provider with an offset) keeps its own time: the
+    /// idle loop waits on a timer made with the provider (<see cref="TimeProvider.CreateTimer"/>), due when the loop's
+    /// next sleep or deadline is, so moving that provider's time from another thread (<c>FakeTimeProvider.Advance</c>)
+    /// wakes the loop at once, and nothing moves it otherwise.
+    /// </remarks>
     public TimeProvider? Clock { get; set; }
 
     /// <summary>

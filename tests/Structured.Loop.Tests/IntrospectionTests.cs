@@ -83,6 +83,6 @@ public class IntrospectionTests
         Assert.Contains("waiting on Time.SleepForeverAsync", dump);
         Assert.Contains("task 'waiter'", dump);
         Assert.Contains("waiting on Event.WaitAsync", dump);
-        Assert.Contains("deadline 00:00:30", dump);
+        Assert.Contains("deadline 30 s after entry (in 30 s)", dump);
     }
 }

@@ -177,7 +177,7 @@ public class ScopeFlowTests
             });
             return dump!;
         });
-        Assert.Contains("cancel scope, deadline 00:00:05", tree, StringComparison.Ordinal);
+        Assert.Contains("cancel scope, deadline 5 s after entry (in 4 s)", tree, StringComparison.Ordinal);
         Assert.Contains("shielded", tree, StringComparison.Ordinal);
     }
 

@@ -55,11 +55,13 @@ public sealed partial class CancelScope
             if (parent is not null)
                 parent.LinkChild(this);
             long now = Time.NowTicksFor(LoopOwner);
-            if (_relativeTicks >= 0)
-            {
-                _deadline = new TimeSpan(SaturatingAdd(now, _relativeTicks));
-                Volatile.Write(ref _relativeTicks, -1);
-            }
+            long relative = _relativeTicks;
+            if (relative >= 0)
+                _deadline = new TimeSpan(SaturatingAdd(now, relative));
+            else if (relative == PendingWallClock)
+                _deadline = new TimeSpan(WallClockDeadline.Resolve(this, LoopOwner));
+            // From here on the field holds the time of entry, for reasons relative to it (see its declaration).
+            Volatile.Write(ref _relativeTicks, EntryBase - Math.Max(0, now));
             expired = _deadline != TimeSpan.MaxValue && _deadline.Ticks <= now;
             EffectiveCanceller = Compute(parent?.EffectiveCanceller);
             if (parent is null)
@@ -69,7 +71,7 @@ public sealed partial class CancelScope
         }
         s_flowScope.Value = this;
         if (expired)
-            RequestCancel(CancelReasons.Deadline(_deadline), byDeadline: true);
+            RequestCancel(DeadlineReason(_deadline.Ticks, Time.NowTicksFor(LoopOwner)), byDeadline: true);
         else if (EffectiveCanceller is not null)
             Volatile.Read(ref _tokenSource)?.Cancel();
     }

@@ -40,8 +40,14 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     // it ignores (the scope's Owner is another task) in favour of its own root scope, task.CancelState.
     static readonly AsyncLocal<CancelScope?> s_flowScope = new();
 
+    // How the deadline was set, in one long rather than a field for each (CancelScope is kept small):
+    //   before entry: >= 0 a MoveOnAfter duration, counted from entry; NoRelative none (the deadline, if any, is
+    //   _deadline); PendingWallClock a wall-clock deadline (WallClockDeadline), turned into loop time at entry;
+    //   from entry on: EntryBase minus the loop time of entry, for reasons that read "deadline 5 s after entry passed".
+    const long NoRelative = -1, PendingWallClock = -2, EntryBase = -3;
+
     TimeSpan _deadline;
-    long _relativeTicks = -1;
+    long _relativeTicks = NoRelative;
     bool _shield;
     int _state;
     int _cancelRequested;
@@ -63,11 +69,21 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     Parker? _parkedHead;
 
     /// <summary>Creates a scope, not yet entered.</summary>
-    /// <param name="deadline">An absolute deadline on the clock of the code that enters the scope (<see cref="Time.Now"/>); null, <see cref="TimeSpan.MaxValue"/> or <see cref="Timeout.InfiniteTimeSpan"/> for none.</param>
+    /// <param name="deadline">An absolute deadline on the clock of the code that enters the scope (<see cref="Time.Now"/> + duration); null, <see cref="TimeSpan.MaxValue"/> or <see cref="Timeout.InfiniteTimeSpan"/> for none. For a timeout use <see cref="MoveOnAfter"/>; for a wall-clock time, <see cref="MoveOnAt(DateTimeOffset)"/>.</param>
     /// <param name="shield">Whether the scope keeps outer cancellation out.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deadline"/> is surely a duration: positive, and earlier than half the clock's reading when the process (system clock) or the loop (other clocks) started. A deadline in the past otherwise is legal and cancels the scope at its first checkpoint.</exception>
     public CancelScope(TimeSpan? deadline = null, bool shield = false)
     {
-        _deadline = NoDeadlineIfInfinite(deadline ?? TimeSpan.MaxValue);
+        if (deadline is { } given)
+        {
+            _deadline = NoDeadlineIfInfinite(given);
+            if (_deadline != TimeSpan.MaxValue)
+                ClockOrigin.ThrowIfSurelyADuration(_deadline, Loop.Current, nameof(deadline), "new CancelScope(deadline)", "Use CancelScope.MoveOnAfter(duration)");
+        }
+        else
+        {
+            _deadline = TimeSpan.MaxValue;
+        }
         _shield = shield;
     }
 
@@ -133,11 +149,38 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     {
         get
         {
-            if (Volatile.Read(ref _cancelRequested) == 0 && Volatile.Read(ref _state) == Unentered
-                && _relativeTicks < 0 && _deadline != TimeSpan.MaxValue && _deadline.Ticks <= Time.NowTicksFor(LoopOwner ?? Loop.Current))
-                RequestCancel(CancelReasons.Deadline(_deadline), byDeadline: true);
+            if (Volatile.Read(ref _cancelRequested) == 0 && Volatile.Read(ref _state) == Unentered && _relativeTicks < 0)
+                CheckUnenteredDeadline();
             return Volatile.Read(ref _cancelRequested) != 0;
         }
+    }
+
+    void CheckUnenteredDeadline()
+    {
+        var loop = LoopOwner ?? Loop.Current;
+        long now = Time.NowTicksFor(loop);
+        if (_relativeTicks == PendingWallClock)
+        {
+            if (WallClockDeadline.Pending(this) is { } at && WallClockDeadline.ToLoopTicks(at, loop) <= now)
+                RequestCancel(CancelReasons.WallClockDeadline(at), byDeadline: true);
+            return;
+        }
+        if (_deadline != TimeSpan.MaxValue && _deadline.Ticks <= now)
+            RequestCancel(DeadlineReason(_deadline.Ticks, now), byDeadline: true);
+    }
+
+    /// <summary>
+    /// Why the deadline at <paramref name="deadlineTicks"/> cancelled the scope, relative to the scope: "deadline 5 s
+    /// after entry passed", or the wall-clock time it was given as. Built only when a deadline cancels.
+    /// </summary>
+    internal string DeadlineReason(long deadlineTicks, long nowTicks)
+    {
+        if (WallClockDeadline.Find(this, deadlineTicks) is { } at)
+            return CancelReasons.WallClockDeadline(at);
+        long relative = Volatile.Read(ref _relativeTicks);
+        return relative <= EntryBase
+            ? CancelReasons.DeadlineAfterEntry(deadlineTicks - (EntryBase - relative))
+            : CancelReasons.DeadlineBeforeEntry(nowTicks - deadlineTicks);
     }
 
     /// <summary>Whether the scope caught a cancellation at its exit (it was the outermost cancelled scope around it).</summary>
@@ -147,19 +190,65 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     public string? CancelReason => CancelCalled ? _reason ?? CancelReasons.Explicit : null;
 
     /// <summary>
-    /// The absolute deadline on the clock of the code that entered the scope; <see cref="TimeSpan.MaxValue"/>
-    /// for none. Setting it takes effect at once: a deadline in the past cancels the scope. Setting
-    /// <see cref="Timeout.InfiniteTimeSpan"/> removes the deadline, as <see cref="TimeSpan.MaxValue"/> does.
+    /// The absolute deadline on the clock of the code that entered the scope (<see cref="Time.Now"/>'s clock);
+    /// <see cref="TimeSpan.MaxValue"/> for none. Setting it takes effect at once: a deadline in the past cancels the
+    /// scope. Setting <see cref="Timeout.InfiniteTimeSpan"/> removes the deadline, as <see cref="TimeSpan.MaxValue"/> does.
+    /// For a timeout from now set <c>Time.Now + duration</c>; for a wall-clock time call <see cref="SetDeadline(DateTimeOffset)"/>.
     /// </summary>
-    /// <remarks>For a scope from <see cref="MoveOnAfter"/> that is not entered yet, reading gives "now + duration".</remarks>
+    /// <remarks>For a scope from <see cref="MoveOnAfter"/> or with a wall-clock deadline that is not entered yet, reading gives the deadline it would have if entered now.</remarks>
+    /// <exception cref="ArgumentOutOfRangeException">The value set is surely a duration: positive, and earlier than half the clock's reading when the process (system clock) or the loop (other clocks) started.</exception>
     public TimeSpan Deadline
     {
         get
         {
             long relative = Volatile.Read(ref _relativeTicks);
-            return relative >= 0 ? new TimeSpan(SaturatingAdd(Time.NowTicksFor(LoopOwner ?? Loop.Current), relative)) : _deadline;
+            if (relative >= 0)
+                return new TimeSpan(SaturatingAdd(Time.NowTicksFor(LoopOwner ?? Loop.Current), relative));
+            if (relative == PendingWallClock && WallClockDeadline.Pending(this) is { } at)
+                return new TimeSpan(WallClockDeadline.ToLoopTicks(at, LoopOwner ?? Loop.Current));
+            return _deadline;
         }
-        set => SetDeadline(NoDeadlineIfInfinite(value));
+        set
+        {
+            value = NoDeadlineIfInfinite(value);
+            ClockOrigin.ThrowIfSurelyADuration(value, LoopOwner ?? Loop.Current, nameof(value), "CancelScope.Deadline", "Set Deadline = Time.Now + duration");
+            SetDeadline(value);
+        }
+    }
+
+    /// <summary>
+    /// Sets the deadline to a wall-clock time: the scope is cancelled when the clock's <see cref="TimeProvider.GetUtcNow"/>
+    /// reaches <paramref name="deadline"/>. Takes effect at once, as the <see cref="Deadline"/> setter; the reason reads
+    /// "deadline 2026-12-02T21:00:00Z passed". <see cref="DateTimeOffset.MaxValue"/> removes the deadline.
+    /// </summary>
+    /// <param name="deadline">When, as a wall-clock time with its offset.</param>
+    /// <remarks>
+    /// The time is turned into a deadline on the scope's monotonic clock (the loop's clock, or the system's off the
+    /// loop) when the scope is entered, or now if it is running: a later change of the wall clock (a daylight-saving
+    /// switch, an NTP correction) does not move it, as for <see cref="CancellationTokenSource.CancelAfter(TimeSpan)"/>.
+    /// </remarks>
+    public void SetDeadline(DateTimeOffset deadline)
+    {
+        if (deadline == DateTimeOffset.MaxValue)
+        {
+            SetDeadline(TimeSpan.MaxValue);
+            return;
+        }
+        if (ForeignThreadOnLoop(out var loop))
+        {
+            loop.PostInternal(() => SetDeadline(deadline));
+            return;
+        }
+        if (Volatile.Read(ref _state) == Unentered)
+        {
+            WallClockDeadline.Set(this, deadline, ticks: null);
+            _deadline = TimeSpan.MaxValue;
+            Volatile.Write(ref _relativeTicks, PendingWallClock);
+            return;
+        }
+        long ticks = WallClockDeadline.ToLoopTicks(deadline, LoopOwner);
+        WallClockDeadline.Set(this, deadline, ticks);
+        SetDeadline(new TimeSpan(ticks));
     }
 
     void SetDeadline(TimeSpan value)
@@ -170,19 +259,22 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
             return;
         }
         bool expired;
+        long now = 0;
         using (new ScopeGate(Gate))
         {
             _deadline = value;
-            Volatile.Write(ref _relativeTicks, -1);
+            if (_state == Unentered)
+                Volatile.Write(ref _relativeTicks, NoRelative); // from entry on, the field keeps the time of entry
             if (_state != Active)
                 return;
             DisarmTimer();
-            expired = value != TimeSpan.MaxValue && value.Ticks <= Time.NowTicksFor(LoopOwner);
+            now = Time.NowTicksFor(LoopOwner);
+            expired = value != TimeSpan.MaxValue && value.Ticks <= now;
             if (!expired && value != TimeSpan.MaxValue && _cancelRequested == 0)
                 ArmTimer();
         }
         if (expired)
-            RequestCancel(CancelReasons.Deadline(value), byDeadline: true);
+            RequestCancel(DeadlineReason(value.Ticks, now), byDeadline: true);
     }
 
     /// <summary>Whether the scope keeps outer cancellation and outer deadlines out. Changing it takes effect at once.</summary>
@@ -296,8 +388,28 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
         return new CancelScope { _relativeTicks = duration.Ticks };
     }
 
-    /// <summary>A scope with the absolute <paramref name="deadline"/> (Trio's <c>move_on_at</c>); <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.MaxValue"/> for none.</summary>
-    public static CancelScope MoveOnAt(TimeSpan deadline) => new(deadline);
+    /// <summary>A scope with the absolute <paramref name="deadline"/> on <see cref="Time.Now"/>'s clock (Trio's <c>move_on_at</c>); <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.MaxValue"/> for none.</summary>
+    /// <param name="deadline">An absolute time: <c>Time.Now + duration</c>, not a duration. A deadline in the past is legal: the scope is cancelled at its first checkpoint.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deadline"/> is surely a duration: positive, and earlier than half the clock's reading when the process (system clock) or the loop (other clocks) started. Use <see cref="MoveOnAfter"/> for a relative timeout.</exception>
+    public static CancelScope MoveOnAt(TimeSpan deadline)
+    {
+        ClockOrigin.ThrowIfSurelyADuration(NoDeadlineIfInfinite(deadline), Loop.Current, nameof(deadline), "CancelScope.MoveOnAt", "Use CancelScope.MoveOnAfter(duration)");
+        return new(deadline);
+    }
+
+    /// <summary>
+    /// A scope cancelled when the clock's wall-clock time (<see cref="TimeProvider.GetUtcNow"/> of the loop's clock, or
+    /// of the system off the loop) reaches <paramref name="deadline"/>; the reason reads "deadline 2026-12-02T21:00:00Z passed".
+    /// </summary>
+    /// <param name="deadline">When, as a wall-clock time with its offset; in the past, the scope is cancelled at its first checkpoint; <see cref="DateTimeOffset.MaxValue"/> for none.</param>
+    /// <remarks>The time is turned into a deadline on the monotonic clock when the scope is entered (see <see cref="SetDeadline(DateTimeOffset)"/>).</remarks>
+    /// <example><code>await CancelScope.MoveOnAt(new DateTimeOffset(2026, 12, 2, 21, 0, 0, TimeSpan.Zero)).RunAsync(() => ServeUntilNineAsync());</code></example>
+    public static CancelScope MoveOnAt(DateTimeOffset deadline)
+    {
+        var scope = new CancelScope();
+        scope.SetDeadline(deadline);
+        return scope;
+    }
 
     static TimeSpan NoDeadlineIfInfinite(TimeSpan deadline) => deadline == Timeout.InfiniteTimeSpan ? TimeSpan.MaxValue : deadline;
 
@@ -317,13 +429,38 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
         return FailCore(scope, body, duration);
     }
 
-    /// <summary>Runs <paramref name="body"/> with the absolute <paramref name="deadline"/>; if it expires, throws <see cref="TimeoutException"/> (Trio's <c>fail_at</c>).</summary>
+    /// <summary>Runs <paramref name="body"/> with the absolute <paramref name="deadline"/> on <see cref="Time.Now"/>'s clock; if it expires, throws <see cref="TimeoutException"/> (Trio's <c>fail_at</c>).</summary>
+    /// <param name="deadline">An absolute time: <c>Time.Now + duration</c>, not a duration; <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.MaxValue"/> for none.</param>
+    /// <param name="body">The code to run.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deadline"/> is surely a duration (see <see cref="MoveOnAt(TimeSpan)"/>). Use <see cref="FailAfter(TimeSpan, Func{Task})"/> for a relative timeout.</exception>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="TimeoutException">The deadline expired first.</exception>
     public static Task FailAt(TimeSpan deadline, Func<Task> body)
     {
+        ClockOrigin.ThrowIfSurelyADuration(NoDeadlineIfInfinite(deadline), Loop.Current, nameof(deadline), "CancelScope.FailAt", "Use CancelScope.FailAfter(duration, body)");
         ArgumentNullException.ThrowIfNull(body);
         return FailCore(new CancelScope(deadline), body, null);
+    }
+
+    /// <summary>Runs <paramref name="body"/> until the wall-clock time <paramref name="deadline"/> (as <see cref="MoveOnAt(DateTimeOffset)"/>); if it passes first, throws <see cref="TimeoutException"/>.</summary>
+    /// <param name="deadline">When, as a wall-clock time with its offset; <see cref="DateTimeOffset.MaxValue"/> for none.</param>
+    /// <param name="body">The code to run.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="TimeoutException">The deadline passed first; the message names it.</exception>
+    public static Task FailAt(DateTimeOffset deadline, Func<Task> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return FailCore(MoveOnAt(deadline), body, null);
+    }
+
+    /// <summary>Runs <paramref name="body"/> (a <see cref="ValueTask"/>-returning function) until the wall-clock time <paramref name="deadline"/>; as <see cref="FailAt(DateTimeOffset, Func{Task})"/>.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="TimeoutException">The deadline passed first.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static Task FailAt(DateTimeOffset deadline, Func<ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return FailAt(deadline, () => body().AsTask());
     }
 
     /// <summary>Runs <paramref name="body"/> with a deadline <paramref name="duration"/> from now and returns its value; throws <see cref="TimeoutException"/> if the deadline expires.</summary>
@@ -344,8 +481,8 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
         if (scope.CancelledCaught && scope._cancelledByDeadline)
         {
             throw new TimeoutException(duration is { } d
-                ? $"The operation did not finish within {d} (CancelScope.FailAfter)."
-                : $"The operation did not finish before its deadline {scope._deadline} (CancelScope.FailAt).");
+                ? $"The operation did not finish within {CancelReasons.Duration(d.Ticks)} (CancelScope.FailAfter)."
+                : $"The operation did not finish before its deadline (CancelScope.FailAt): {scope.CancelReason}.");
         }
     }
 
@@ -547,8 +684,8 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     public override string ToString()
     {
         var text = new System.Text.StringBuilder(Nursery is null ? "cancel scope" : "nursery scope");
-        if (_deadline != TimeSpan.MaxValue || _relativeTicks >= 0)
-            text.Append(", deadline ").Append(Deadline);
+        if (_deadline != TimeSpan.MaxValue || _relativeTicks >= 0 || _relativeTicks == PendingWallClock)
+            text.Append(", deadline ").Append(DeadlineText());
         if (_shield)
             text.Append(", shielded");
         if (Volatile.Read(ref _cancelRequested) != 0)
@@ -556,6 +693,29 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
         else if (EffectiveCanceller is not null)
             text.Append(", cancelled by an outer scope");
         return text.ToString();
+    }
+
+    // The deadline for ToString and the task tree, relative to the scope as the reasons are: "5 s after entry (in 4 s)".
+    string DeadlineText()
+    {
+        long relative = Volatile.Read(ref _relativeTicks);
+        if (relative >= 0)
+            return CancelReasons.Duration(relative) + " after entry";
+        if (relative == PendingWallClock)
+            return WallClockDeadline.Pending(this) is { } pending ? CancelReasons.WallClock(pending) : "none";
+        long deadline = _deadline.Ticks;
+        long now = Time.NowTicksFor(LoopOwner ?? Loop.Current);
+        string when = deadline > now ? $"in {CancelReasons.Duration(deadline - now)}" : $"passed {CancelReasons.Duration(now - deadline)} ago";
+        if (WallClockDeadline.Find(this, deadline) is { } at)
+            return $"{CancelReasons.WallClock(at)} ({when})";
+        if (relative <= EntryBase)
+        {
+            long afterEntry = deadline - (EntryBase - relative);
+            return afterEntry >= 0
+                ? $"{CancelReasons.Duration(afterEntry)} after entry ({when})"
+                : $"{CancelReasons.Duration(-afterEntry)} before entry ({when})";
+        }
+        return when;
     }
 
     static InvalidOperationException NullBody()

@@ -36,17 +36,20 @@ public static class Time
     }
 
     /// <summary>Sleeps until the clock reads <paramref name="deadline"/>; a deadline in the past is a pure checkpoint.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deadline"/> is surely a duration (see <see cref="CancelScope.MoveOnAt(TimeSpan)"/>): use <see cref="SleepAsync(TimeSpan)"/>.</exception>
     /// <exception cref="Cancelled">The code is cancelled, before or during the sleep.</exception>
     public static ValueTask SleepUntilAsync(TimeSpan deadline) => SleepUntilAsync(deadline, default);
 
     /// <summary>Sleeps until the clock reads <paramref name="deadline"/>, or until <paramref name="cancellationToken"/> is cancelled.</summary>
     /// <param name="deadline">When to wake, on <see cref="Now"/>'s clock; in the past, a pure checkpoint.</param>
     /// <param name="cancellationToken">A token from outside that ends the sleep too.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="deadline"/> is surely a duration (see <see cref="CancelScope.MoveOnAt(TimeSpan)"/>): use <see cref="SleepAsync(TimeSpan, CancellationToken)"/>.</exception>
     /// <exception cref="Cancelled">The code is cancelled by its scope, before or during the sleep.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static ValueTask SleepUntilAsync(TimeSpan deadline, CancellationToken cancellationToken)
     {
         var loop = Loop.Current;
+        ClockOrigin.ThrowIfSurelyADuration(deadline, loop, nameof(deadline), "Time.SleepUntilAsync", "Use Time.SleepAsync(duration)");
         if (deadline.Ticks <= NowTicksFor(loop))
             return Checkpoint.YieldAsync(cancellationToken);
         return deadline == TimeSpan.MaxValue ? SleepForeverAsync(cancellationToken) : SleepUntilTicks(deadline.Ticks, loop, cancellationToken);
