@@ -21,6 +21,18 @@ public static class ScopeCost
         return Repeat.Since(start);
     }
 
+    /// <summary>As <see cref="StructuredAsync"/>, inside a child task of a nursery (off the loop: what user code hits; the nursery is outside the timed region).</summary>
+    public static async Task<double> StructuredInTaskAsync(int k, bool deadline)
+    {
+        double seconds = 0;
+        await Nursery.RunAsync(nursery =>
+        {
+            nursery.StartSoon(async () => seconds = await StructuredAsync(k, deadline));
+            return Task.CompletedTask;
+        });
+        return seconds;
+    }
+
     /// <summary>Raw .NET: <c>new CancellationTokenSource()</c> (+ <c>CancelAfter(1 h)</c>) + <c>Dispose</c>.</summary>
     public static Task<double> RawAsync(int k, bool deadline)
     {

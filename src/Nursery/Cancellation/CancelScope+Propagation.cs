@@ -10,7 +10,7 @@ public sealed partial class CancelScope
     /// <summary>Marks cancellations raised with this scope's token (by .NET APIs) as ours.</summary>
     internal void MarkOwnTokenCancellations(Exception error)
     {
-        var source = Volatile.Read(ref _tokenSource);
+        var source = TokenSourceOrNull;
         if (source is null)
             return;
         if (error is OperationCanceledException oce && oce.CancellationToken == source.Token)
@@ -67,7 +67,7 @@ public sealed partial class CancelScope
             _cancelledByDeadline = true;
         if (Volatile.Read(ref _state) == Unentered)
         {
-            Volatile.Read(ref _tokenSource)?.Cancel();
+            TokenSourceOrNull?.Cancel();
             return;
         }
         if (ForeignThreadOnLoop(out var loop))
@@ -129,12 +129,12 @@ public sealed partial class CancelScope
                 if (canceller is null)
                 {
                     // Shielded after the fact: a cancelled token cannot be un-cancelled, so hand out a fresh one.
-                    if (node._tokenSource is { IsCancellationRequested: true })
-                        node._tokenSource = null;
+                    if (node._rare is { TokenSource.IsCancellationRequested: true } rare)
+                        rare.TokenSource = null;
                 }
                 else if (newlyCancelled)
                 {
-                    if (node._tokenSource is { } source)
+                    if (node._rare?.TokenSource is { } source)
                         (tokens ??= new PendingCancellation()).Tokens.Add(source);
                     for (var parked = node._parkedHead; parked is not null; parked = parked.ScopeNext)
                         (tokens ??= new PendingCancellation()).Wakes.Add((parked, parked.Version, new Cancelled(canceller, canceller.ReasonText)));
