@@ -187,7 +187,7 @@ public sealed partial class CancelScope
             }
             // The version: a task woken meanwhile by something else, and parked again since, is left alone.
             foreach (var (parker, version, error) in pending.Wakes)
-                parker.TryAbort(version, error);
+                parker.TryAbort(version, error, unthrown: true);
         }
         if (errors is not null)
             throw new AggregateException("Callbacks registered on a cancel scope's token threw.", errors);
@@ -206,7 +206,7 @@ public sealed partial class CancelScope
         {
             if (EffectiveCanceller is { } canceller)
             {
-                parker.TryAbort(new Cancelled(canceller, canceller.ReasonText));
+                parker.TryAbortUnthrown(new Cancelled(canceller, canceller.ReasonText));
                 return;
             }
             parker.ScopeNext = _parkedHead;
