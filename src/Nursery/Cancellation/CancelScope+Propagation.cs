@@ -136,8 +136,13 @@ public sealed partial class CancelScope
                 {
                     if (node._rare?.TokenSource is { } source)
                         (tokens ??= new PendingCancellation()).Tokens.Add(source);
-                    for (var parked = node._parkedHead; parked is not null; parked = parked.ScopeNext)
-                        (tokens ??= new PendingCancellation()).Wakes.Add((parked, parked.Version, new Cancelled(canceller, canceller.ReasonText)));
+                    if (node._parkedHead is not null && node.LoopOwner is not null)
+                        (tokens ??= new PendingCancellation()).WakeScopes.Add((node, canceller));
+                    else
+                    {
+                        for (var parked = node._parkedHead; parked is not null; parked = parked.ScopeNext)
+                            (tokens ??= new PendingCancellation()).Wakes.Add((parked, parked.Version, new Cancelled(canceller, canceller.ReasonText)));
+                    }
                 }
             }
             if ((changed || ReferenceEquals(node, start)) && node._firstChild is not null)
@@ -188,6 +193,14 @@ public sealed partial class CancelScope
             // The version: a task woken meanwhile by something else, and parked again since, is left alone.
             foreach (var (parker, version, error) in pending.Wakes)
                 parker.TryAbort(version, error, unthrown: true);
+            foreach (var (scope, canceller) in pending.WakeScopes)
+            {
+                for (var parked = scope._parkedHead; parked is not null; parked = parked.ScopeNext)
+                {
+                    if (parked.IsParked)
+                        parked.TryAbortUnthrown(new Cancelled(canceller, canceller.ReasonText));
+                }
+            }
         }
         if (errors is not null)
             throw new AggregateException("Callbacks registered on a cancel scope's token threw.", errors);
