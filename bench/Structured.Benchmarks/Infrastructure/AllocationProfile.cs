@@ -43,7 +43,7 @@ public sealed class AllocationProfile : EventListener
         _bytes.AddOrUpdate(type, amount, (_, b) => b + amount);
     }
 
-    /// <summary>Runs the workload named <paramref name="name"/> (W4, W4-offloop, W6, W6-cancel) once for warm-up and once sampled; prints the top types.</summary>
+    /// <summary>Runs the workload named <paramref name="name"/> (W4, W4-offloop, W5, W6) once for warm-up and once sampled; prints the top types.</summary>
     public static int Run(string name)
     {
         using var profile = new AllocationProfile();
@@ -51,8 +51,9 @@ public sealed class AllocationProfile : EventListener
         {
             "W4" => () => ScopeCost.StructuredAsync(1_000_000, deadline: true),
             "W4-offloop" => () => ScopeCost.StructuredInTaskAsync(1_000_000, deadline: true),
+            "W5" => () => Timeouts.StructuredAsync(100_000, 0.5, 0.5),
             "W6" => async () => (await MassCancel.StructuredAsync(100_000, park: true)).Cancel,
-            _ => throw new ArgumentException($"--profile: unknown workload {name}; use W4, W4-offloop or W6"),
+            _ => throw new ArgumentException($"--profile: unknown workload {name}; use W4, W4-offloop, W5 or W6"),
         };
         string host = name == "W4-offloop" ? Hosts.OffLoop : Hosts.Loop;
         long total = Hosts.Run(host, async () =>

@@ -135,13 +135,13 @@ public sealed partial class CancelScope
                 else if (newlyCancelled)
                 {
                     if (node._rare?.TokenSource is { } source)
-                        (tokens ??= new PendingCancellation()).Tokens.Add(source);
+                        (tokens ??= new PendingCancellation()).AddToken(source);
                     if (node._parkedHead is not null && node.LoopOwner is not null)
-                        (tokens ??= new PendingCancellation()).WakeScopes.Add((node, canceller));
+                        (tokens ??= new PendingCancellation()).AddWakeScope(node, canceller);
                     else
                     {
                         for (var parked = node._parkedHead; parked is not null; parked = parked.ScopeNext)
-                            (tokens ??= new PendingCancellation()).Wakes.Add((parked, parked.Version, new Cancelled(canceller, canceller.ReasonText)));
+                            (tokens ??= new PendingCancellation()).AddWake(parked, parked.Version, new Cancelled(canceller, canceller.ReasonText));
                     }
                 }
             }
@@ -171,7 +171,7 @@ public sealed partial class CancelScope
         List<Exception>? errors = null;
         try
         {
-            foreach (var source in pending.Tokens)
+            foreach (var source in pending.Tokens ?? (IEnumerable<CancellationTokenSource>)[])
             {
                 try
                 {
@@ -191,19 +191,30 @@ public sealed partial class CancelScope
                 errors = null;
             }
             // The version: a task woken meanwhile by something else, and parked again since, is left alone.
-            foreach (var (parker, version, error) in pending.Wakes)
-                parker.TryAbort(version, error, unthrown: true);
-            foreach (var (scope, canceller) in pending.WakeScopes)
+            if (pending.Wakes is { } wakes)
             {
-                for (var parked = scope._parkedHead; parked is not null; parked = parked.ScopeNext)
-                {
-                    if (parked.IsParked)
-                        parked.TryAbortUnthrown(new Cancelled(canceller, canceller.ReasonText));
-                }
+                foreach (var (parker, version, error) in wakes)
+                    parker.TryAbort(version, error, unthrown: true);
+            }
+            if (pending.FirstWakeScope is { } first)
+            {
+                WakeParked(first, pending.FirstWakeCanceller!);
+                foreach (var (scope, canceller) in pending.MoreWakeScopes ?? (IEnumerable<(CancelScope, CancelScope)>)[])
+                    WakeParked(scope, canceller);
             }
         }
         if (errors is not null)
             throw new AggregateException("Callbacks registered on a cancel scope's token threw.", errors);
+    }
+
+    /// <summary>On the loop: wakes every task parked in <paramref name="scope"/> with the cancellation of <paramref name="canceller"/>.</summary>
+    static void WakeParked(CancelScope scope, CancelScope canceller)
+    {
+        for (var parked = scope._parkedHead; parked is not null; parked = parked.ScopeNext)
+        {
+            if (parked.IsParked)
+                parked.TryAbortUnthrown(new Cancelled(canceller, canceller.ReasonText));
+        }
     }
 
     internal string ReasonText => _reason ?? CancelReasons.Explicit;
