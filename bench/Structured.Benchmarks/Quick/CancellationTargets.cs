@@ -51,6 +51,9 @@ public static class CancellationTargets
 
         var w4 = Find("W4", "deadline", Hosts.Loop);
         Ratio("W4 scope with 1 h deadline, enter + exit, Loop", "≤ 0.5× linked CTS + CancelAfter", w4?.NsPerOp, Find("W4", "linked-deadline", Hosts.Pool)?.NsPerOp, 0.5, "ns");
+        if (Find("W4", "ec-copy", Hosts.Loop) is { } copy && w4 is not null)
+            Add("W4 of which: the ExecutionContext copy alone (AsyncLocal write + restore)", "—",
+                $"{Format.Number(copy.NsPerOp)} ns, {copy.BytesPerOp:0} B ({copy.NsPerOp / w4.NsPerOp:P0} of the scope's time)", null);
         var scope = Find("W4", "scope-object", Hosts.Loop);
         Add("W4 bytes per scope, Loop", "≤ 96 B", w4 is null ? "—"
             : $"{w4.BytesPerOp:0} B{(scope is null ? "" : $" (the CancelScope object {scope.Bytes:0} B, the rest the ExecutionContext copy of entering it)")}",

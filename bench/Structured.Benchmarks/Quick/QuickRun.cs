@@ -158,6 +158,8 @@ public sealed class QuickRun(QuickOptions options)
         }
         foreach (var host in new[] { Hosts.Pool, Hosts.AsyncContext })
             Measure("W4", "linked-deadline", host, k, options.Reps, () => ScopeCost.RawLinkedAsync(k));
+        // One phase alone: the ExecutionContext copy that entering a scope makes (an AsyncLocal write, then restore).
+        Measure("W4", "ec-copy", Hosts.Loop, k, options.Reps, () => ScopeCost.FlowCopyAsync(k));
         var scope = ScopeCost.ScopeObjectBytes();
         _results.Add(new Measurement("W4", "scope-object", Hosts.Loop, 1, 0, scope, 0, 1));
     }

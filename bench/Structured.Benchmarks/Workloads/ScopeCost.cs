@@ -33,6 +33,25 @@ public static class ScopeCost
         return seconds;
     }
 
+    static readonly AsyncLocal<object?> s_probe = new();
+
+    /// <summary>
+    /// A phase of W4 alone: what entering a scope pays for the flow to see it (docs/decisions/0007), an
+    /// <see cref="AsyncLocal{T}"/> write between <c>ExecutionContext.Capture</c> and <c>ExecutionContext.Restore</c>.
+    /// </summary>
+    public static Task<double> FlowCopyAsync(int k)
+    {
+        var value = new object();
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < k; i++)
+        {
+            var caller = ExecutionContext.Capture();
+            s_probe.Value = value;
+            ExecutionContext.Restore(caller!);
+        }
+        return Task.FromResult(Repeat.Since(start));
+    }
+
     /// <summary>Raw .NET: <c>new CancellationTokenSource()</c> (+ <c>CancelAfter(1 h)</c>) + <c>Dispose</c>.</summary>
     public static Task<double> RawAsync(int k, bool deadline)
     {
