@@ -24,6 +24,8 @@ public sealed class QuickRun(QuickOptions options)
     {
         ExceptionCounter.Install();
         var clock = Stopwatch.StartNew();
+        if (options.Runs("W5") || options.Runs("W6") || options.Runs("floor"))
+            RunFloor();
         if (options.Runs("W1"))
             RunW1();
         if (options.Runs("W2"))
@@ -38,9 +40,9 @@ public sealed class QuickRun(QuickOptions options)
             RunW6();
         if (options.Runs("post"))
             RunPosting();
-        List<string>? scale = options.Scale ? ScaleRun.Run(Progress) : null;
+        List<string>? scale = options.Scale ? ScaleRun.Run(Progress, _results) : null;
         var python = options.PythonResults is { } folder ? PythonReferences.Load(folder) : null;
-        var report = Report.Build(_results, Targets.Check(_results, python), python, scale, clock.Elapsed);
+        var report = Report.Build(_results, Targets.Check(_results, python), CancellationTargets.Check(_results), python, scale, clock.Elapsed);
         Console.WriteLine(report);
         if (options.OutputFile is { } file)
             File.WriteAllText(file, report);
@@ -66,6 +68,14 @@ public sealed class QuickRun(QuickOptions options)
     }
 
     static bool IsStructured(string host) => host is Hosts.Loop or Hosts.OffLoop;
+
+    void RunFloor()
+    {
+        const int n = 100_000, rounds = 5;
+        var (perTask, throws) = OneThrowFloor.Measure(n, rounds);
+        _results.Add(new Measurement(CancellationTargets.FloorWorkload, "one-throw", Hosts.Loop, n, perTask * n, 0, 0, rounds, throws * n));
+        Progress($"floor: one throw per parked task {perTask * 1e9:N0} ns/task (best of {rounds} rounds of {n:N0}), {throws:0.00} exceptions/task");
+    }
 
     void RunW1()
     {
@@ -140,12 +150,16 @@ public sealed class QuickRun(QuickOptions options)
             string variant = deadline ? "deadline" : "nodeadline";
             foreach (var host in new[] { Hosts.Loop, Hosts.OffLoop, Hosts.Pool })
             {
+                // Off the loop inside a nursery's child task, where user code runs (outside any task every RunAsync takes the slow path).
                 Measure("W4", variant, host, k, options.Reps,
-                    () => IsStructured(host) ? ScopeCost.StructuredAsync(k, deadline) : ScopeCost.RawAsync(k, deadline));
+                    () => host == Hosts.OffLoop ? ScopeCost.StructuredInTaskAsync(k, deadline)
+                        : IsStructured(host) ? ScopeCost.StructuredAsync(k, deadline) : ScopeCost.RawAsync(k, deadline));
             }
         }
         foreach (var host in new[] { Hosts.Pool, Hosts.AsyncContext })
             Measure("W4", "linked-deadline", host, k, options.Reps, () => ScopeCost.RawLinkedAsync(k));
+        // One phase alone: the ExecutionContext copy that entering a scope makes (an AsyncLocal write, then restore).
+        Measure("W4", "ec-copy", Hosts.Loop, k, options.Reps, () => ScopeCost.FlowCopyAsync(k));
         var scope = ScopeCost.ScopeObjectBytes();
         _results.Add(new Measurement("W4", "scope-object", Hosts.Loop, 1, 0, scope, 0, 1));
     }

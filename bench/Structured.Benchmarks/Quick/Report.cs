@@ -14,13 +14,13 @@ public static class Report
     ];
 
     /// <summary>Builds the report.</summary>
-    public static string Build(IReadOnlyList<Measurement> results, List<TargetCheck> targets, PythonReferences? python, List<string>? scale, TimeSpan elapsed)
+    public static string Build(IReadOnlyList<Measurement> results, List<TargetCheck> targets, List<TargetCheck> cancellationTargets, PythonReferences? python, List<string>? scale, TimeSpan elapsed)
     {
         var text = new StringBuilder();
         text.AppendLine($"### Quick mode, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
         text.AppendLine();
         text.AppendLine($"{Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, " +
-            $"GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}; whole run {elapsed.TotalSeconds:0} s. " +
+            $"GC {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")}; load average at the end {LoadAverage()}; whole run {elapsed.TotalSeconds:0} s. " +
             "Medians of the repetitions after one warm-up; W5 one fresh process per repetition.");
         text.AppendLine();
 
@@ -32,6 +32,22 @@ public static class Report
             text.AppendLine($"| {check.Row} | {check.Target} | {check.Measured} | {check.Verdict} |");
         text.AppendLine();
 
+        if (results.FirstOrDefault(m => m.Workload == CancellationTargets.FloorWorkload) is { } floor)
+        {
+            text.AppendLine($"**Floor** (issue 13): one throw per cancelled parked task, {floor.N:N0} async methods parked on a TaskCompletionSource each, " +
+                $"cancelled one by one on one thread (continuations inline), best of {floor.Reps} rounds: **{Format.Number(floor.NsPerOp)} ns/task**, " +
+                $"{floor.ExceptionsPerOp:0.00} exceptions/task.");
+            text.AppendLine();
+        }
+
+        text.AppendLine("#### Targets (issue 13: the cancellation path and a task's footprint)");
+        text.AppendLine();
+        text.AppendLine("| row | target | measured (Structured first) | verdict |");
+        text.AppendLine("| --- | --- | --- | --- |");
+        foreach (var check in cancellationTargets)
+            text.AppendLine($"| {check.Row} | {check.Target} | {check.Measured} | {check.Verdict} |");
+        text.AppendLine();
+
         text.AppendLine("#### Measurements (per operation: time · bytes allocated)");
         text.AppendLine();
         text.AppendLine("W3: items/s · bytes/item. W5: time over the ideal 1 s · peak RSS growth · exceptions thrown per task. " +
@@ -40,7 +56,7 @@ public static class Report
         text.AppendLine();
         text.AppendLine("| workload | variant | n | " + string.Join(" | ", s_columns.Select(c => c.Title)) + " | Loop ÷ pool | Loop ÷ AsyncContext |");
         text.AppendLine("| --- | --- | ---: |" + string.Concat(Enumerable.Repeat(" ---: |", s_columns.Length + 2)));
-        foreach (var group in results.Where(m => m.Variant != "scope-object").GroupBy(m => (m.Workload, m.Variant)))
+        foreach (var group in results.Where(m => m.Variant != "scope-object" && m.Workload is not (CancellationTargets.FloorWorkload or CancellationTargets.ParkedWorkload)).GroupBy(m => (m.Workload, m.Variant)))
         {
             var row = group.ToDictionary(m => m.Host);
             int n = group.First().N;
@@ -73,6 +89,18 @@ public static class Report
             text.AppendLine();
         }
         return text.ToString();
+    }
+
+    static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
     }
 
     static double Primary(Measurement m) => m.Workload == "W5" ? m.Seconds - 1 : m.Seconds;

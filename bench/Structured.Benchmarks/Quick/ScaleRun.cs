@@ -16,11 +16,14 @@ public static class ScaleRun
     static readonly TimeSpan s_hour = TimeSpan.FromHours(1);
 
     /// <summary>Runs both checks; returns one line of text per finding.</summary>
-    public static List<string> Run(Action<string> progress)
+    /// <param name="progress">Where progress lines go.</param>
+    /// <param name="results">Where the live heap per parked task goes, as a measurement for issue 13's targets; null for none.</param>
+    public static List<string> Run(Action<string> progress, List<Measurement>? results = null)
     {
         var lines = new List<string>();
         progress("scale: 1,000,000 sleepers on the Loop");
         lines.Add(Hosts.OnLoop(SleepersOnLoopAsync));
+        results?.Add(new Measurement(CancellationTargets.ParkedWorkload, "sleep", Hosts.Loop, Sleepers, 0, s_liveBytesPerParkedTask, 0, 1));
         progress("scale: 1,000,000 raw Task.Delay waiters on the pool");
         lines.Add(Hosts.OnPool(RawSleepersAsync));
         progress("scale: 10,000,000 spawns in sequence on the Loop");
@@ -29,6 +32,8 @@ public static class ScaleRun
             progress(line);
         return lines;
     }
+
+    static double s_liveBytesPerParkedTask = double.NaN;
 
     static long LiveHeap()
     {
@@ -64,6 +69,7 @@ public static class ScaleRun
         double cancelSeconds = Repeat.Since(cancel);
         long allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         long after = LiveHeap();
+        s_liveBytesPerParkedTask = (during - before) / (double)Sleepers;
         return $"1,000,000 tasks sleeping (Time.SleepAsync(1 h)) in one nursery: {(during - before) / (double)Sleepers:N0} bytes of live heap per parked task " +
             $"({(during - before) / 1048576.0:N0} MiB), {allocated / (double)Sleepers:N0} bytes allocated per task in all; spawned and parked in {spawnSeconds:0.00} s, " +
             $"all cancelled and joined in {cancelSeconds:0.00} s; live heap after the nursery {(after - before) / 1048576.0:N0} MiB above before " +

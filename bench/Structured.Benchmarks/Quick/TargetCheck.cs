@@ -8,5 +8,5 @@ namespace Benchmarks;
 public sealed record TargetCheck(string Row, string Target, string Measured, bool? Met)
 {
     /// <summary>"met", "NOT met" or "not measured".</summary>
-    public string Verdict => Met switch { true => "met", false => "**not met**", null => "not measured" };
+    public string Verdict => Met switch { true => "met", false => "**not met**", null => Target == "—" ? "(profile)" : "not measured" };
 }

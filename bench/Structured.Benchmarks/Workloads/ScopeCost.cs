@@ -21,6 +21,37 @@ public static class ScopeCost
         return Repeat.Since(start);
     }
 
+    /// <summary>As <see cref="StructuredAsync"/>, inside a child task of a nursery (off the loop: what user code hits; the nursery is outside the timed region).</summary>
+    public static async Task<double> StructuredInTaskAsync(int k, bool deadline)
+    {
+        double seconds = 0;
+        await Nursery.RunAsync(nursery =>
+        {
+            nursery.StartSoon(async () => seconds = await StructuredAsync(k, deadline));
+            return Task.CompletedTask;
+        });
+        return seconds;
+    }
+
+    static readonly AsyncLocal<object?> s_probe = new();
+
+    /// <summary>
+    /// A phase of W4 alone: what entering a scope pays for the flow to see it (docs/decisions/0007), an
+    /// <see cref="AsyncLocal{T}"/> write between <c>ExecutionContext.Capture</c> and <c>ExecutionContext.Restore</c>.
+    /// </summary>
+    public static Task<double> FlowCopyAsync(int k)
+    {
+        var value = new object();
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < k; i++)
+        {
+            var caller = ExecutionContext.Capture();
+            s_probe.Value = value;
+            ExecutionContext.Restore(caller!);
+        }
+        return Task.FromResult(Repeat.Since(start));
+    }
+
     /// <summary>Raw .NET: <c>new CancellationTokenSource()</c> (+ <c>CancelAfter(1 h)</c>) + <c>Dispose</c>.</summary>
     public static Task<double> RawAsync(int k, bool deadline)
     {

@@ -52,10 +52,21 @@ internal sealed class ReadyQueue
             return Dequeue();
         int mask = _items.Length - 1;
         var item = _items[(_head + index) & mask];
-        for (int i = index; i > 0; i--)
-            _items[(_head + i) & mask] = _items[(_head + i - 1) & mask];
-        _items[_head] = default;
-        _head = (_head + 1) & mask;
+        // Close the gap from the nearer end (the order of the others is what a seed reproduces, so it stays): at most
+        // half the queue moves, not all of it.
+        if (index < _count >> 1)
+        {
+            for (int i = index; i > 0; i--)
+                _items[(_head + i) & mask] = _items[(_head + i - 1) & mask];
+            _items[_head] = default;
+            _head = (_head + 1) & mask;
+        }
+        else
+        {
+            for (int i = index; i < _count - 1; i++)
+                _items[(_head + i) & mask] = _items[(_head + i + 1) & mask];
+            _items[(_head + _count - 1) & mask] = default;
+        }
         _count--;
         if (_count < _items.Length >> 2 && _items.Length > MinCapacity)
             Resize(_items.Length >> 1);

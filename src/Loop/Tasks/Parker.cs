@@ -31,6 +31,8 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     // 1 from RentParker until the park's result was read: two flows of a task never share a park.
     int _rented;
     bool _wakeWhenAwaited;
+    // The error was made for this wake and never thrown: GetResult throws it as is, without capturing a dispatch state.
+    bool _errorUnthrown;
     Func<TaskInfo, Exception?>? _resumeCheck;
     Exception? _error;
     Action<object?>? _continuation;
@@ -129,7 +131,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     internal bool TryWake(short version, Exception? error = null)
         => TryWakeState((ushort)version << 2 | Parked, error);
 
-    bool TryWakeState(int parkedState, Exception? error, bool abort = false)
+    bool TryWakeState(int parkedState, Exception? error, bool abort = false, bool unthrown = false)
     {
         // Won in two steps: the CAS to the transitional phase picks the one waker, then the outcome is written, and
         // only then does the phase say Woken. A task checking IsCompleted on another thread must never see Woken
@@ -138,6 +140,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
         if (Interlocked.CompareExchange(ref _state, (parkedState & ~PhaseMask) | Waking, parkedState) != parkedState)
             return false;
         _error = error;
+        _errorUnthrown = unthrown;
         try
         {
             // An abort takes the task out of its wait queue before it can resume: once resumed (off the loop, at once
@@ -159,8 +162,11 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     internal short Version => CurrentVersion;
 
     /// <summary>Like <see cref="TryAbort(Exception)"/>, but only if the task is still in the park numbered <paramref name="version"/>.</summary>
-    internal bool TryAbort(short version, Exception error)
-        => TryWakeState((ushort)version << 2 | Parked, error, abort: true);
+    /// <param name="version">The park to abort.</param>
+    /// <param name="error">What the task's await throws.</param>
+    /// <param name="unthrown">Whether <paramref name="error"/> is new and never thrown (a cancellation made for this wake): then it is thrown as is, which saves an <see cref="ExceptionDispatchInfo"/> per woken task (W6).</param>
+    internal bool TryAbort(short version, Exception error, bool unthrown = false)
+        => TryWakeState((ushort)version << 2 | Parked, error, abort: true, unthrown);
 
     /// <summary>
     /// Wakes the task with <paramref name="error"/> and tells its wait queue to drop it (a cancellation or a
@@ -170,6 +176,13 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     {
         int state = Volatile.Read(ref _state);
         return (state & PhaseMask) == Parked && TryWakeState(state, error, abort: true);
+    }
+
+    /// <summary>As <see cref="TryAbort(Exception)"/>, with an <paramref name="error"/> made for this wake and never thrown: the await throws it as is.</summary>
+    internal bool TryAbortUnthrown(Exception error)
+    {
+        int state = Volatile.Read(ref _state);
+        return (state & PhaseMask) == Parked && TryWakeState(state, error, abort: true, unthrown: true);
     }
 
     /// <summary>Runs the continuation on the task's scheduler: its loop, or the thread pool.</summary>
@@ -218,6 +231,8 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     {
         ValidateToken(token);
         var error = _error;
+        bool unthrown = _errorUnthrown;
+        _errorUnthrown = false;
         var resumeCheck = _resumeCheck;
         _resumeCheck = null;
         var registration = Registration;
@@ -234,6 +249,8 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
         // Next version, phase Idle: from here on, wakers of the finished park miss.
         Volatile.Write(ref _state, (int)((uint)((_state >> 2) + 1) & 0xFFFF) << 2 | Idle);
         Volatile.Write(ref _rented, 0);
+        if (error is not null && unthrown)
+            throw error;
         error ??= resumeCheck?.Invoke(Task);
         if (error is not null)
             ExceptionDispatchInfo.Throw(error);

@@ -46,7 +46,6 @@ public sealed partial class CancelScope
         }
         var parent = CurrentIn(task);
         Owner = task;
-        LoopOwner = task.Loop;
         Gate = task.Loop is null ? parent?.Gate ?? new Lock() : null;
         bool expired;
         using (new ScopeGate(Gate))
@@ -73,7 +72,7 @@ public sealed partial class CancelScope
         if (expired)
             RequestCancel(DeadlineReason(_deadline.Ticks, Time.NowTicksFor(LoopOwner)), byDeadline: true);
         else if (EffectiveCanceller is not null)
-            Volatile.Read(ref _tokenSource)?.Cancel();
+            TokenSourceOrNull?.Cancel();
     }
 
     /// <summary>
@@ -97,12 +96,15 @@ public sealed partial class CancelScope
                 TopLevelScopes.Of(task).Remove(this);
             Volatile.Write(ref _state, Exited);
         }
-        if (_linkedTokens is not null)
-            UnlinkTokens();
-        if (LoopOwner is null && Volatile.Read(ref _firingThread) != 0)
-            WaitForFiringDeadline();
-        if (_callbackError is not null && Interlocked.Exchange(ref _callbackError, null) is { } callbackError)
-            error = error is null ? callbackError : new AggregateException(error, callbackError);
+        if (Volatile.Read(ref _rare) is { } rare)
+        {
+            if (rare.LinkedTokens is not null)
+                UnlinkTokens();
+            if (LoopOwner is null && Volatile.Read(ref rare.FiringThread) != 0)
+                WaitForFiringDeadline();
+            if (rare.CallbackError is not null && Interlocked.Exchange(ref rare.CallbackError, null) is { } callbackError)
+                error = error is null ? callbackError : new AggregateException(error, callbackError);
+        }
         if (abandoned is not null)
             error = StackCorrupted(task, abandoned, error);
         if (error is null)

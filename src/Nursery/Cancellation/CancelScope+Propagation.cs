@@ -10,7 +10,7 @@ public sealed partial class CancelScope
     /// <summary>Marks cancellations raised with this scope's token (by .NET APIs) as ours.</summary>
     internal void MarkOwnTokenCancellations(Exception error)
     {
-        var source = Volatile.Read(ref _tokenSource);
+        var source = TokenSourceOrNull;
         if (source is null)
             return;
         if (error is OperationCanceledException oce && oce.CancellationToken == source.Token)
@@ -67,7 +67,7 @@ public sealed partial class CancelScope
             _cancelledByDeadline = true;
         if (Volatile.Read(ref _state) == Unentered)
         {
-            Volatile.Read(ref _tokenSource)?.Cancel();
+            TokenSourceOrNull?.Cancel();
             return;
         }
         if (ForeignThreadOnLoop(out var loop))
@@ -129,15 +129,20 @@ public sealed partial class CancelScope
                 if (canceller is null)
                 {
                     // Shielded after the fact: a cancelled token cannot be un-cancelled, so hand out a fresh one.
-                    if (node._tokenSource is { IsCancellationRequested: true })
-                        node._tokenSource = null;
+                    if (node._rare is { TokenSource.IsCancellationRequested: true } rare)
+                        rare.TokenSource = null;
                 }
                 else if (newlyCancelled)
                 {
-                    if (node._tokenSource is { } source)
-                        (tokens ??= new PendingCancellation()).Tokens.Add(source);
-                    for (var parked = node._parkedHead; parked is not null; parked = parked.ScopeNext)
-                        (tokens ??= new PendingCancellation()).Wakes.Add((parked, parked.Version, new Cancelled(canceller, canceller.ReasonText)));
+                    if (node._rare?.TokenSource is { } source)
+                        (tokens ??= new PendingCancellation()).AddToken(source);
+                    if (node._parkedHead is not null && node.LoopOwner is not null)
+                        (tokens ??= new PendingCancellation()).AddWakeScope(node, canceller);
+                    else
+                    {
+                        for (var parked = node._parkedHead; parked is not null; parked = parked.ScopeNext)
+                            (tokens ??= new PendingCancellation()).AddWake(parked, parked.Version, new Cancelled(canceller, canceller.ReasonText));
+                    }
                 }
             }
             if ((changed || ReferenceEquals(node, start)) && node._firstChild is not null)
@@ -166,7 +171,7 @@ public sealed partial class CancelScope
         List<Exception>? errors = null;
         try
         {
-            foreach (var source in pending.Tokens)
+            foreach (var source in pending.Tokens ?? (IEnumerable<CancellationTokenSource>)[])
             {
                 try
                 {
@@ -186,11 +191,30 @@ public sealed partial class CancelScope
                 errors = null;
             }
             // The version: a task woken meanwhile by something else, and parked again since, is left alone.
-            foreach (var (parker, version, error) in pending.Wakes)
-                parker.TryAbort(version, error);
+            if (pending.Wakes is { } wakes)
+            {
+                foreach (var (parker, version, error) in wakes)
+                    parker.TryAbort(version, error, unthrown: true);
+            }
+            if (pending.FirstWakeScope is { } first)
+            {
+                WakeParked(first, pending.FirstWakeCanceller!);
+                foreach (var (scope, canceller) in pending.MoreWakeScopes ?? (IEnumerable<(CancelScope, CancelScope)>)[])
+                    WakeParked(scope, canceller);
+            }
         }
         if (errors is not null)
             throw new AggregateException("Callbacks registered on a cancel scope's token threw.", errors);
+    }
+
+    /// <summary>On the loop: wakes every task parked in <paramref name="scope"/> with the cancellation of <paramref name="canceller"/>.</summary>
+    static void WakeParked(CancelScope scope, CancelScope canceller)
+    {
+        for (var parked = scope._parkedHead; parked is not null; parked = parked.ScopeNext)
+        {
+            if (parked.IsParked)
+                parked.TryAbortUnthrown(new Cancelled(canceller, canceller.ReasonText));
+        }
     }
 
     internal string ReasonText => _reason ?? CancelReasons.Explicit;
@@ -206,7 +230,7 @@ public sealed partial class CancelScope
         {
             if (EffectiveCanceller is { } canceller)
             {
-                parker.TryAbort(new Cancelled(canceller, canceller.ReasonText));
+                parker.TryAbortUnthrown(new Cancelled(canceller, canceller.ReasonText));
                 return;
             }
             parker.ScopeNext = _parkedHead;

@@ -10,10 +10,11 @@ public sealed partial class CancelScope
             loop.AddTimerDeferred(this, _deadline.Ticks);
             return;
         }
-        _offLoopTimer?.Dispose();
+        var rare = Rare;
+        rare.OffLoopTimer?.Dispose();
         // Clamped: a deadline months away arms for the longest a system timer allows and re-arms when it fires.
         var due = SystemTimerDue.For(_deadline.Ticks);
-        _offLoopTimer = TimeProvider.System.CreateTimer(static s => ((ILoopTimer)s!).Fire(), this, due, Timeout.InfiniteTimeSpan);
+        rare.OffLoopTimer = TimeProvider.System.CreateTimer(static s => ((ILoopTimer)s!).Fire(), this, due, Timeout.InfiniteTimeSpan);
     }
 
     void DisarmTimer()
@@ -23,8 +24,11 @@ public sealed partial class CancelScope
             loop.RemoveTimer(this);
             return;
         }
-        _offLoopTimer?.Dispose();
-        _offLoopTimer = null;
+        if (_rare is { } rare)
+        {
+            rare.OffLoopTimer?.Dispose();
+            rare.OffLoopTimer = null;
+        }
     }
 
     ref TimerSlot ILoopTimer.Slot => ref _timerSlot;
@@ -54,14 +58,15 @@ public sealed partial class CancelScope
         }
         // Off the loop the body may see the cancellation (and leave the scope) on another thread while the callbacks
         // still run here: the exit waits for this to finish, so a callback's error is never lost (see Exit).
-        Volatile.Write(ref _firingThread, Environment.CurrentManagedThreadId);
+        var rare = Rare;
+        Volatile.Write(ref rare.FiringThread, Environment.CurrentManagedThreadId);
         try
         {
             RequestCancel(DeadlineReason(deadline.Ticks, deadline.Ticks), byDeadline: true, errorsTo: this);
         }
         finally
         {
-            Volatile.Write(ref _firingThread, 0);
+            Volatile.Write(ref rare.FiringThread, 0);
         }
     }
 
@@ -69,7 +74,8 @@ public sealed partial class CancelScope
     void WaitForFiringDeadline()
     {
         var spin = new SpinWait();
-        for (int thread; (thread = Volatile.Read(ref _firingThread)) != 0 && thread != Environment.CurrentManagedThreadId;)
+        var rare = Rare;
+        for (int thread; (thread = Volatile.Read(ref rare.FiringThread)) != 0 && thread != Environment.CurrentManagedThreadId;)
             spin.SpinOnce();
     }
 
@@ -77,9 +83,9 @@ public sealed partial class CancelScope
     {
         while (true)
         {
-            var previous = Volatile.Read(ref _callbackError);
+            var previous = Volatile.Read(ref Rare.CallbackError);
             var combined = previous is null ? error : new AggregateException(previous, error);
-            if (Interlocked.CompareExchange(ref _callbackError, combined, previous) == previous)
+            if (Interlocked.CompareExchange(ref Rare.CallbackError, combined, previous) == previous)
                 return;
         }
     }

@@ -54,15 +54,9 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     string? _reason;
     bool _cancelledByDeadline;
     bool _cancelledCaught;
-    CancellationTokenSource? _tokenSource;
-    // What token callbacks threw when this scope's deadline fired, for the scope's exit to propagate.
-    Exception? _callbackError;
-    // Off the loop, the thread on which the deadline is firing (running token callbacks), or 0.
-    int _firingThread;
-    // The registrations of CancelWhen, disposed at exit.
-    CancellationTokenRegistration[]? _linkedTokens;
+    // The token source, off-loop timer and lock, nursery link, CancelWhen links, callback errors: made on first use.
+    ScopeRareParts? _rare;
     TimerSlot _timerSlot;
-    ITimer? _offLoopTimer;
 
     // The tree, valid while the scope is active. Guarded by Gate off the loop; loop thread only on the loop.
     CancelScope? _firstChild, _nextSibling, _previousSibling;
@@ -93,14 +87,42 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     /// <summary>The task that entered the scope.</summary>
     internal TaskInfo? Owner { get; private set; }
 
-    /// <summary>The loop the scope lives on, or null off the loop.</summary>
-    internal Loop? LoopOwner { get; private set; }
+    /// <summary>The loop the scope lives on (its owner's), or null off the loop and before it is entered.</summary>
+    internal Loop? LoopOwner => Owner?.Loop;
 
     /// <summary>The lock of the scope tree off the loop; null on the loop.</summary>
-    internal Lock? Gate { get; private set; }
+    internal Lock? Gate
+    {
+        get => Volatile.Read(ref _rare)?.Gate;
+        private set
+        {
+            if (value is not null || _rare is not null)
+                Rare.Gate = value;
+        }
+    }
 
     /// <summary>The nursery this scope belongs to, when it is a nursery's scope.</summary>
-    internal Nursery? Nursery { get; set; }
+    internal Nursery? Nursery
+    {
+        get => Volatile.Read(ref _rare)?.Nursery;
+        set => Rare.Nursery = value;
+    }
+
+    /// <summary>The rarely used parts, made on first use (from any thread).</summary>
+    ScopeRareParts Rare
+    {
+        get
+        {
+            var rare = Volatile.Read(ref _rare);
+            if (rare is not null)
+                return rare;
+            var created = new ScopeRareParts();
+            return Interlocked.CompareExchange(ref _rare, created, null) ?? created;
+        }
+    }
+
+    /// <summary>The token source if someone asked for the token, else null.</summary>
+    CancellationTokenSource? TokenSourceOrNull => Volatile.Read(ref _rare) is { } rare ? Volatile.Read(ref rare.TokenSource) : null;
 
     /// <summary>The scope whose cancellation reaches code in this scope (the outermost one), or null.</summary>
     internal CancelScope? EffectiveCanceller { get; private set; }
@@ -311,11 +333,11 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     {
         get
         {
-            var source = Volatile.Read(ref _tokenSource);
+            var source = TokenSourceOrNull;
             if (source is null)
             {
                 var created = new CancellationTokenSource();
-                source = Interlocked.CompareExchange(ref _tokenSource, created, null) ?? created;
+                source = Interlocked.CompareExchange(ref Rare.TokenSource, created, null) ?? created;
                 if (!ReferenceEquals(source, created))
                     created.Dispose();
                 else if (EffectiveCanceller is not null || (Volatile.Read(ref _state) == Unentered && CancelCalled))
@@ -363,9 +385,10 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
         // Copy on write: CancelWhen may race with itself and with the exit, from any thread.
         while (true)
         {
-            var links = Volatile.Read(ref _linkedTokens);
+            var rare = Rare;
+            var links = Volatile.Read(ref rare.LinkedTokens);
             CancellationTokenRegistration[] grown = links is null ? [registration] : [.. links, registration];
-            if (Interlocked.CompareExchange(ref _linkedTokens, grown, links) == links)
+            if (Interlocked.CompareExchange(ref rare.LinkedTokens, grown, links) == links)
                 break;
         }
         return this;
@@ -373,7 +396,9 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
 
     void UnlinkTokens()
     {
-        foreach (var registration in Interlocked.Exchange(ref _linkedTokens, null) ?? [])
+        if (Volatile.Read(ref _rare) is not { } rare)
+            return;
+        foreach (var registration in Interlocked.Exchange(ref rare.LinkedTokens, null) ?? [])
             registration.Dispose();
     }
 

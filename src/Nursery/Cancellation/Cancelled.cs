@@ -16,12 +16,16 @@ namespace Structured;
 [SuppressMessage("Design", "CA1032:Implement standard exception constructors", Justification = "Only the library raises Cancelled (as in Trio); a cancellation without a scope would be meaningless.")]
 public sealed class Cancelled : OperationCanceledException
 {
+    // The message is built when read, not per exception: a cancelled nursery makes one Cancelled per parked task (W6).
     internal Cancelled(CancelScope scope, string reason)
-        : base("Cancelled: " + reason)
+        : base(null)
     {
         Scope = scope;
         Reason = reason;
     }
+
+    /// <summary>"Cancelled: " and the <see cref="Reason"/>.</summary>
+    public override string Message => "Cancelled: " + Reason;
 
     /// <summary>Why the code was cancelled: the reason given to <c>Cancel</c>, "deadline ...", or "task 'name' failed: ...".</summary>
     public string Reason { get; }

@@ -116,7 +116,7 @@ public sealed class Nursery : IParkWaiter
             bodyError = TaskErrors.ErrorOf(bodyTask);
         }
         if (bodyError is not null)
-            nursery.AddError(bodyError, task.Name + " (nursery body)");
+            nursery.AddError(bodyError, task, " (nursery body)");
         await nursery.WaitForChildrenAsync(task);
         var error = nursery.Close(task);
         if (error is not null)
@@ -344,13 +344,15 @@ public sealed class Nursery : IParkWaiter
         return waiting;
     }
 
-    void AddError(Exception error, string taskName)
+    // The task's name is read only for a real failure: naming a task after its delegate costs reflection and a string,
+    // and every cancelled child of a cancelled nursery comes through here (W6).
+    void AddError(Exception error, TaskInfo task, string? nameSuffix = null)
     {
         using (new ScopeGate(_scope.Gate))
             (_errors ??= []).Add(error);
         _scope.MarkOwnTokenCancellations(error);
         if (!CancelScope.IsOurCancellation(error))
-            _scope.RequestCancel(CancelReasons.SiblingFailed(taskName, error), byDeadline: false);
+            _scope.RequestCancel(CancelReasons.SiblingFailed(task.Name + nameSuffix, error), byDeadline: false);
     }
 
     /// <summary>
@@ -363,7 +365,7 @@ public sealed class Nursery : IParkWaiter
     internal void ChildFinished(NurseryTask child, Exception? error)
     {
         if (error is not null && IsQuietEnd?.Invoke(error) != true)
-            AddError(error, child.Name);
+            AddError(error, child);
         Parker? wake;
         using (new ScopeGate(_scope.Gate))
             wake = UnlinkChild(child);
