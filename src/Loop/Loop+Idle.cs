@@ -11,6 +11,7 @@ public sealed partial class Loop
 
     void Idle()
     {
+        _ready.TrimWhenIdle(); // empty here: a burst's buffer goes back while nothing runs
         long now = FreshNowTicks;
         long? next = _timers.NextDueTicks;
         if (_virtualClock?.NextTimerDueTicks is long clockDue && (next is null || clockDue < next))

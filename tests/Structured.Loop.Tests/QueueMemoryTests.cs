@@ -12,7 +12,28 @@ public class QueueMemoryTests
         Assert.True(queue.Capacity >= 1_000_000);
         while (queue.Count > 0)
             queue.Dequeue();
-        Assert.Equal(ReadyQueue.MinCapacity, queue.Capacity);
+        Assert.Equal(ReadyQueue.KeepWhileBusyCapacity, queue.Capacity);
+        queue.TrimWhenIdle();
+        Assert.Equal(ReadyQueue.KeepWhenIdleCapacity, queue.Capacity);
+    }
+
+    [Fact]
+    public void The_ready_queue_keeps_its_buffer_across_repeated_bursts_while_busy()
+    {
+        // A loop that spawns 100,000 children again and again must not pay for regrowing the buffer each time.
+        var queue = new ReadyQueue();
+        var item = new WorkItem(null, (Action<object?>)(_ => { }), null);
+        for (int round = 0; round < 3; round++)
+        {
+            for (int i = 0; i < 100_000; i++)
+                queue.Enqueue(item);
+            int capacity = queue.Capacity;
+            while (queue.Count > 0)
+                queue.Dequeue();
+            Assert.Equal(capacity, queue.Capacity);
+        }
+        queue.TrimWhenIdle();
+        Assert.Equal(ReadyQueue.KeepWhenIdleCapacity, queue.Capacity);
     }
 
     [Fact]
@@ -65,13 +86,13 @@ public class QueueMemoryTests
                 go.Set();
                 peakReady = loop.ReadyQueueCapacity;
             });
-            await Checkpoint.YieldAsync();
+            await Time.SleepAsync(S(1)); // the loop goes idle: that is when the drained burst's buffer goes
             readyCapacity = loop.ReadyQueueCapacity;
             heapCapacity = loop.TimerHeapCapacity;
             deferredCapacity = loop.DeferredTimersCapacity;
         });
         Assert.True(peakReady >= 100_000);
-        Assert.Equal(ReadyQueue.MinCapacity, readyCapacity);
+        Assert.True(readyCapacity <= ReadyQueue.KeepWhenIdleCapacity, $"ready queue kept {readyCapacity} slots");
         Assert.Equal(TimerHeap.MinCapacity, heapCapacity);
         Assert.True(deferredCapacity <= 16, $"deferred-timer array kept {deferredCapacity} slots");
     }

@@ -7,13 +7,22 @@ namespace Structured;
 /// (other threads go through the inbox), so it needs no lock.
 /// </summary>
 /// <remarks>
-/// It doubles when full and halves when a quarter full (never below <see cref="MinCapacity"/>): a burst of a
-/// million wake-ups gives its memory back once drained, and the gap between the two thresholds keeps a queue that
-/// hovers at one size from resizing back and forth (each resize is paid for by the operations since the last).
+/// It doubles when full. It gives memory back in two ways, both without shrinking a queue that the loop fills to the
+/// same size again and again (a server's steady burst, a benchmark's repetitions: each regrowth would allocate the
+/// whole buffer once more): a very large queue (past <see cref="KeepWhileBusyCapacity"/>) halves when a quarter
+/// full, so a burst of a million wake-ups is let go while the loop drains it; and when the loop goes idle with the
+/// queue empty, <see cref="TrimWhenIdle"/> drops a buffer past <see cref="KeepWhenIdleCapacity"/>. The gap between
+/// the doubling and the halving thresholds keeps a queue that hovers at one size from resizing back and forth.
 /// </remarks>
 internal sealed class ReadyQueue
 {
     internal const int MinCapacity = 64;
+
+    /// <summary>Up to this many slots (3 MiB) the queue keeps its buffer while the loop is busy.</summary>
+    internal const int KeepWhileBusyCapacity = 1 << 17;
+
+    /// <summary>Up to this many slots (24 KiB) the queue keeps its buffer when the loop goes idle.</summary>
+    internal const int KeepWhenIdleCapacity = 1 << 10;
 
     WorkItem[] _items = new WorkItem[MinCapacity];
     int _head, _count;
@@ -39,7 +48,7 @@ internal sealed class ReadyQueue
         slot = default;
         _head = (_head + 1) & (_items.Length - 1);
         _count--;
-        if (_count < _items.Length >> 2 && _items.Length > MinCapacity)
+        if (_count < _items.Length >> 2 && _items.Length > KeepWhileBusyCapacity)
             Resize(_items.Length >> 1);
         return item;
     }
@@ -68,12 +77,22 @@ internal sealed class ReadyQueue
             _items[(_head + _count - 1) & mask] = default;
         }
         _count--;
-        if (_count < _items.Length >> 2 && _items.Length > MinCapacity)
+        if (_count < _items.Length >> 2 && _items.Length > KeepWhileBusyCapacity)
             Resize(_items.Length >> 1);
         return item;
     }
 
     internal TaskInfo? PeekTask(int index) => _items[(_head + index) & (_items.Length - 1)].Task;
+
+    /// <summary>Called when the loop goes idle: an empty queue past <see cref="KeepWhenIdleCapacity"/> lets its buffer go.</summary>
+    internal void TrimWhenIdle()
+    {
+        if (_count == 0 && _items.Length > KeepWhenIdleCapacity)
+        {
+            _items = new WorkItem[KeepWhenIdleCapacity];
+            _head = 0;
+        }
+    }
 
     internal void Clear()
     {
