@@ -119,7 +119,7 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
             {
                 exitWithout |= Walk(graph, checkpoints, start, badYields) && start.Block == 0;
             }
-            if (exitWithout && FunctionLocation(function) is { } where)
+            if (exitWithout && !IsInlineBody(function) && FunctionLocation(function) is { } where)
             {
                 findings.Add((where, FunctionName(function), "complete", "function"));
             }
@@ -175,6 +175,7 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
                 }
                 var ops = OperationsOf(block).ToArray();
                 var blocked = false;
+                var ran = false;
                 for (var i = index; i < ops.Length && !blocked; i++)
                 {
                     if (checkpoints[b][i])
@@ -186,11 +187,19 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
                         badYields.Add(ops[i]);
                         blocked = true;
                     }
+                    else
+                    {
+                        ran = true;
+                    }
                 }
-                // Code before the checkpoint of this block may throw into a handler too.
-                foreach (var handler in Handlers(graph, block))
+                // Code before the checkpoint may throw into a catch handler. (An exception of the checkpoint itself
+                // comes after it was a checkpoint: a cancellation that a catch swallows is STR103's business.)
+                if (ran || !blocked)
                 {
-                    work.Push((handler, 0));
+                    foreach (var handler in Handlers(graph, block))
+                    {
+                        work.Push((handler, 0));
+                    }
                 }
                 if (blocked)
                 {
@@ -359,6 +368,17 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
             return invocation.Arguments.Any(a => a.Value.DescendantsAndSelf().Any(d =>
                 d is IPropertyReferenceOperation { Property.Name: "Token" or "CurrentToken" } p && StructuredFacts.Is(p.Property.ContainingType, facts.CancelScope)));
         }
+
+        /// <summary>
+        /// The body of a cancel scope or nursery (CancelScope.RunAsync / FailAfter / FailAt, Nursery.RunAsync) is part
+        /// of the function around it, as the body of Trio's <c>with</c> / <c>async with</c> is: the await of the scope
+        /// or nursery is that function's checkpoint, and a body that awaits nothing at all is STR101's or STR109's.
+        /// </summary>
+        private bool IsInlineBody(SyntaxNode function) =>
+            function is AnonymousFunctionExpressionSyntax { Parent: ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } } } &&
+            model.GetSymbolInfo(call, _ct).Symbol is IMethodSymbol method &&
+            (StructuredFacts.Is(method.ContainingType, facts.CancelScope) && method.Name is "RunAsync" or "FailAfter" or "FailAt" ||
+             StructuredFacts.IsMethodOf(method, facts.Nursery, "RunAsync"));
 
         /// <summary>The function names a type or member of Structured, or it is given to a Structured call.</summary>
         private bool UsesStructured(SyntaxNode function)

@@ -124,6 +124,13 @@ public sealed class STR112Tests
                 await Task.Delay(1, CancelScope.CurrentToken);
                 await CancelScope.MoveOnAfter(TimeSpan.FromSeconds(1)).RunAsync(async () => await Task.Delay(10, CancelScope.CurrentToken));
             }
+            // Scope and nursery bodies are part of the function around them: its await of the scope is the checkpoint.
+            async Task Bodies(bool flag) => await Nursery.RunAsync(async n =>
+            {
+                if (flag) return;
+                n.StartSoon(() => Checkpoint.YieldAsync().AsTask());
+                await Checkpoint.YieldAsync();
+            });
             async Task Scoped() => await CancelScope.MoveOnAfter(TimeSpan.FromSeconds(1)).RunAsync(async () => await Checkpoint.YieldAsync());
         }
         class Plain
