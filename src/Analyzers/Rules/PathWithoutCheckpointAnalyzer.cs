@@ -189,7 +189,7 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
                     }
                     else
                     {
-                        ran = true;
+                        ran |= MayThrow(ops[i]);
                     }
                 }
                 // Code before the checkpoint may throw into a catch handler. (An exception of the checkpoint itself
@@ -265,6 +265,17 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
             }
             return false;
         }
+
+        /// <summary>
+        /// Whether the operation calls code that may throw into a catch handler before the checkpoint: a call or a
+        /// creation, other than Structured's own calls (they build the checkpoint's arguments, e.g. MoveOnAfter).
+        /// Reading locals, fields and properties is taken not to throw.
+        /// </summary>
+        private static bool MayThrow(IOperation operation) =>
+            operation.DescendantsAndSelf().Any(o =>
+                o is IInvocationOperation invocation && !StructuredFacts.IsStructuredSymbol(invocation.TargetMethod) ||
+                o is IObjectCreationOperation creation && !StructuredFacts.IsStructuredSymbol(creation.Constructor) ||
+                o is IThrowOperation);
 
         private static IEnumerable<int> Successors(BasicBlock block)
         {
