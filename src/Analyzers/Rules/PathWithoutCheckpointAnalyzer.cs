@@ -194,7 +194,7 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
                 }
                 // Code before the checkpoint may throw into a catch handler. (An exception of the checkpoint itself
                 // comes after it was a checkpoint: a cancellation that a catch swallows is STR103's business.)
-                if (ran || !blocked)
+                if (ran)
                 {
                     foreach (var handler in Handlers(graph, block))
                     {

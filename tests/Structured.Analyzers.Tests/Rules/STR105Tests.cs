@@ -36,7 +36,7 @@ public sealed class STR105Tests
         {
             async Task N(Task work) { await work.ConfigureAwait(true); Structured.Checkpoint.ThrowIfCancelled(); }
             // A completion hook, not an await: no method resumes off the Loop.
-            void Hook(ValueTask work, Action done) => work.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(done);
+            void Hook(ValueTask work, System.Action done) => work.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(done);
         }
         """).RunAsync(TestContext.Current.CancellationToken);
 }
