@@ -29,6 +29,16 @@ internal sealed class StructuredTest : CSharpCodeFixTest<EmptyDiagnosticAnalyzer
         }
         ReferenceAssemblies = new ReferenceAssemblies("net10.0");
         TestState.AdditionalReferences.AddRange(References);
+        // STR112 (a path without a checkpoint) would fire on most snippets of the other rules, which are about
+        // something else: only its own tests and the violations file turn it on (WithPathRule).
+        DisabledDiagnostics.Add("STR112");
+    }
+
+    /// <summary>Turns STR112 on for this test.</summary>
+    public StructuredTest WithPathRule()
+    {
+        DisabledDiagnostics.Remove("STR112");
+        return this;
     }
 
     protected override IEnumerable<DiagnosticAnalyzer> GetDiagnosticAnalyzers() =>
@@ -36,13 +46,21 @@ internal sealed class StructuredTest : CSharpCodeFixTest<EmptyDiagnosticAnalyzer
         new CancelScopeWithoutCheckpointAnalyzer(), new AwaitInCleanupAnalyzer(), new SwallowedCancellationAnalyzer(),
         new TaskYieldAnalyzer(), new ConfigureAwaitFalseAnalyzer(), new BlockingCallAnalyzer(), new FireAndForgetAnalyzer(),
         new BusyWaitAnalyzer(), new SingleChildNurseryAnalyzer(), new StartedNotCalledAnalyzer(), new UsingCapturedByChildAnalyzer(),
+        new PathWithoutCheckpointAnalyzer(),
     ];
 
     protected override IEnumerable<CodeFixProvider> GetCodeFixProviders() =>
-        [new UseCheckpointYieldCodeFix(), new RemoveConfigureAwaitCodeFix()];
+        [new UseCheckpointYieldCodeFix(), new RemoveConfigureAwaitCodeFix(), new InsertCheckpointCodeFix()];
 
     /// <summary>Checks that exactly the diagnostics marked in <paramref name="source"/> (<c>{|STR1xx:...|}</c>) are reported.</summary>
     public static Task VerifyAsync(string source) => new StructuredTest(Usings + source).RunAsync(TestContext.Current.CancellationToken);
+
+    /// <summary>As <see cref="VerifyAsync"/>, with STR112 on.</summary>
+    public static Task VerifyPathAsync(string source) => new StructuredTest(Usings + source).WithPathRule().RunAsync(TestContext.Current.CancellationToken);
+
+    /// <summary>As <see cref="VerifyFixAsync"/>, with STR112 on.</summary>
+    public static Task VerifyPathFixAsync(string source, string fixedSource) =>
+        new StructuredTest(Usings + source, Usings + fixedSource).WithPathRule().RunAsync(TestContext.Current.CancellationToken);
 
     /// <summary>Checks the marked diagnostics and that the code fixes turn the source into <paramref name="fixedSource"/>.</summary>
     public static Task VerifyFixAsync(string source, string fixedSource) =>

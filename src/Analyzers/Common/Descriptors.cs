@@ -76,4 +76,10 @@ internal static class Descriptors
         "'{0}' is disposed when the nursery body ends, but the child started here uses it and the body does not wait for the child; declare it outside Nursery.RunAsync or inside the child",
         DiagnosticSeverity.Warning,
         "A nursery body returns before its children finish (the nursery then waits for them). A using variable of the body is disposed when the body returns, while a child that captured it is still running.");
+
+    public static readonly DiagnosticDescriptor STR112 = Rule("STR112",
+        "Path without a checkpoint",
+        "{0} can {1} without awaiting a checkpoint: on that path a cancellation is not seen and the other tasks do not run; await a Structured operation on every path, or 'await Checkpoint.YieldAsync()'",
+        DiagnosticSeverity.Info,
+        "Callers of an async function of Structured code expect it to be a checkpoint, as Structured's own awaitables are: a path through it (or through an iteration of an endless loop, or from one yield to the next) that awaits no checkpoint ignores cancellation there and can starve the Loop (flake8-async ASYNC910, ASYNC911, ASYNC913).");
 }

@@ -140,14 +140,18 @@ internal sealed class StructuredFacts
     /// <summary>Whether the code at <paramref name="node"/> is "code that uses Structured" (see the type's remarks).</summary>
     public bool InStructuredCode(SyntaxNode node, SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken)
     {
-        if (options.AnalyzerConfigOptionsProvider.GetOptions(node.SyntaxTree).TryGetValue(ScopeKey, out var scope) &&
-            string.Equals(scope, "all", StringComparison.OrdinalIgnoreCase))
+        if (ScopeIsAll(node.SyntaxTree, options))
         {
             return true;
         }
         var member = EnclosingMember(node);
         return _usesStructured.GetOrAdd(member, m => NamesStructured(m, model, cancellationToken));
     }
+
+    /// <summary>Whether <c>structured_analyzers.scope = all</c> applies to the file: all its code counts as Structured code.</summary>
+    public static bool ScopeIsAll(SyntaxTree tree, AnalyzerOptions options) =>
+        options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeKey, out var scope) &&
+        string.Equals(scope, "all", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The outermost type declaration around the node, or the compilation unit for top-level statements.</summary>
     private static SyntaxNode EnclosingMember(SyntaxNode node)

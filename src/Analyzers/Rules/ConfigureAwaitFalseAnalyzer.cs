@@ -31,6 +31,12 @@ public sealed class ConfigureAwaitFalseAnalyzer : DiagnosticAnalyzer
         {
             return;
         }
+        // x.ConfigureAwait(false).GetAwaiter().OnCompleted(callback): a hand-written completion hook, no method resumes
+        // after it (the callback decides where its work runs), so nothing leaves the Loop.
+        if (invocation.Parent is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetAwaiter" })
+        {
+            return;
+        }
         if (context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method ||
             method.ContainingNamespace?.ToDisplayString() is not ("System.Threading.Tasks" or "System.Runtime.CompilerServices"))
         {

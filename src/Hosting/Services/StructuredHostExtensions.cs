@@ -42,9 +42,9 @@ public static class StructuredHostExtensions
         {
             // Stopping by the caller's token is a normal stop.
         }
-#pragma warning disable CA1031 // Whatever the host throws becomes exit code 1, after it was logged: that is the point.
+#pragma warning disable CA1031, STR103 // Whatever the host throws becomes exit code 1, after it was logged: that is the point (the top of the program: no scope above to hand a cancellation to).
         catch (Exception e)
-#pragma warning restore CA1031
+#pragma warning restore CA1031, STR103
         {
             if (host.Services.GetService<ILoggerFactory>() is { } loggers)
             {

@@ -66,8 +66,11 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
         if (_options.RunOnThreadPool)
         {
             // Not in the caller's ExecutionContext: an ambient task of the caller (an AsyncLocal) must not adopt the service.
+            // Not forgotten: the body reports its start through _bodyStarted and its end and errors through _failures.
             using (ExecutionContext.SuppressFlow())
+#pragma warning disable STR107 // The service's root: nothing above it to start it in; its outcome is reported as above.
                 _ = Task.Run(RunOnThreadPoolAsync, CancellationToken.None);
+#pragma warning restore STR107
         }
         else
         {
@@ -175,7 +178,9 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
                 }
             })));
         }
+#pragma warning disable STR103 // The root of the service's task tree: every error, a cancellation too, is the service's failure to report.
         catch (Exception e)
+#pragma warning restore STR103
         {
             Fail(e);
         }

@@ -35,6 +35,8 @@ public sealed class STR105Tests
         class C
         {
             async Task N(Task work) { await work.ConfigureAwait(true); Structured.Checkpoint.ThrowIfCancelled(); }
+            // A completion hook, not an await: no method resumes off the Loop.
+            void Hook(ValueTask work, System.Action done) => work.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(done);
         }
         """).RunAsync(TestContext.Current.CancellationToken);
 }
