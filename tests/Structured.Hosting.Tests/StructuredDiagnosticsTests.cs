@@ -268,3 +268,25 @@ public partial class StructuredDiagnosticsTests
         Assert.Contains("DumpSignal", error.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The task tree writes how far each deadline is from now (a virtual clock: exact figures).</summary>
+public class TaskTreeDeadlineTests
+{
+    [Fact]
+    public void A_dump_says_how_far_each_deadline_is_before_and_after_it_passed()
+    {
+        string? tree = null;
+        LoopHarness.Run(() => Nursery.RunAsync(async nursery =>
+        {
+            nursery.StartSoon(() => CancelScope.MoveOnAfter(TimeSpan.FromSeconds(1)).RunAsync(
+                () => new CancelScope(shield: true).RunAsync(
+                    () => CancelScope.MoveOnAfter(TimeSpan.FromHours(26)).RunAsync(
+                        () => Time.SleepAsync(TimeSpan.FromSeconds(10)).AsTask()))), "sleeper");
+            await Time.SleepAsync(TimeSpan.FromSeconds(3.5)); // the sleeper's 1 s deadline passed; its shield holds
+            tree = Loop.Current!.DumpTaskTree();
+        }));
+
+        Assert.Contains("cancel scope, deadline 00:00:01, cancelled (deadline 00:00:01 passed) [deadline 2.5 s ago]", tree, StringComparison.Ordinal);
+        Assert.Contains("cancel scope, deadline 1.02:00:00 [deadline in 1.01:59:56]", tree, StringComparison.Ordinal);
+    }
+}
