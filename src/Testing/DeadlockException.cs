@@ -1,7 +1,7 @@
 namespace Structured.Testing;
 
 /// <summary>
-/// Thrown out of <see cref="TestLoop.Run"/> when every task is blocked and nothing can wake any of them:
+/// Thrown out of <see cref="TestLoop.Run(Func{Task}, Schedule?, VirtualClock?)"/> when every task is blocked and nothing can wake any of them:
 /// no timer is pending, no other thread will post in, no outside work (such as a <c>ToThread</c> call)
 /// is running. Its message and <see cref="BlockedTasks"/> say which task waits on what; <see cref="TaskTree"/>
 /// is the loop's task tree at that moment.

@@ -43,15 +43,66 @@ public static class TestLoop
         return trace;
     }
 
-    /// <summary>Runs like <see cref="Run"/> but returns the failure instead of throwing it.</summary>
+    /// <summary>
+    /// Runs <paramref name="body"/> as <see cref="Run(Func{Task}, Schedule?, VirtualClock?)"/> does, with the schedule and
+    /// clock of <paramref name="options"/>, and checks at the end what the test left behind (<see cref="TestLoopOptions.Leaks"/>):
+    /// channel ends never closed, and work it started with <c>Task.Run</c> outside every nursery that had not finished.
+    /// </summary>
+    /// <param name="body">The test's code, the loop's main task.</param>
+    /// <param name="options">Schedule, clock and leak check.</param>
+    /// <returns>The trace of the run; its <see cref="RunTrace.Leaks"/> lists the leaks when they are tracked.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">This thread is already running a loop (call it from a test thread, not from inside a loop).</exception>
+    /// <exception cref="DeadlockException">Every task blocked with no timer pending and nothing outside that could wake them.</exception>
+    /// <exception cref="LeakException">With <see cref="LeakCheck.Fail"/>: the run succeeded but left something behind; the message lists every leak and the fix.</exception>
+    /// <remarks>
+    /// <para>The body's failure comes out as itself, and wins over leaks (a failed test leaves things open for that reason).</para>
+    /// <para>Tasks of Structured cannot leak past the end of a run (the loop waits for every one of them); during the run,
+    /// <see cref="FindLeaks"/> lists those still alive too. <c>Task.Run</c> is seen when called on the loop's thread; an
+    /// async lambda counts as finished at its first await, work queued with <c>ThreadPool</c> or a <c>Thread</c> is not seen,
+    /// and fire-and-forget work that happens to finish before the run ends is not reported.</para>
+    /// </remarks>
+    public static RunTrace Run(Func<Task> body, TestLoopOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var (trace, error) = RunCore(body, options);
+        error?.Throw();
+        return trace;
+    }
+
+    /// <summary>
+    /// What the running test would leave behind if it ended now: every task alive but the caller, every channel end not
+    /// closed, the work it started with <c>Task.Run</c> that has not finished. For a test that wants to assert on it
+    /// (<c>Assert.Empty(TestLoop.FindLeaks())</c>) before its end.
+    /// </summary>
+    /// <returns>The leaks, tasks first, then channel ends, then thread-pool work, each in creation order.</returns>
+    /// <exception cref="InvalidOperationException">
+    /// The caller is not on the thread of a test loop run with <see cref="TestLoopOptions.Leaks"/> set (Report or Fail).
+    /// </exception>
+    public static IReadOnlyList<Leak> FindLeaks()
+    {
+        if (LeakTracker.Current is not { } tracker || Loop.Current is null)
+            throw new InvalidOperationException("TestLoop.FindLeaks must be called inside a TestLoop.Run(body, new TestLoopOptions { Leaks = LeakCheck.Report }) (or LeakCheck.Fail), on the loop's thread: other runs track no leaks.");
+        return tracker.Collect(atEnd: false, except: TaskInfo.CurrentOrNull);
+    }
+
+    /// <summary>Runs like <see cref="Run(Func{Task}, Schedule?, VirtualClock?)"/> but returns the failure instead of throwing it.</summary>
     internal static (RunTrace Trace, ExceptionDispatchInfo? Error) RunCore(Func<Task> body, Schedule? schedule, VirtualClock? clock)
+        => RunCore(body, new TestLoopOptions { Schedule = schedule, Clock = clock });
+
+    /// <summary>Runs like <see cref="Run(Func{Task}, TestLoopOptions)"/> but returns the failure instead of throwing it.</summary>
+    internal static (RunTrace Trace, ExceptionDispatchInfo? Error) RunCore(Func<Task> body, TestLoopOptions runOptions)
     {
         ArgumentNullException.ThrowIfNull(body);
         if (Loop.Current is not null)
             throw new InvalidOperationException("TestLoop.Run was called on a thread that is already running a loop. Call it from the test's own thread, or await the code directly inside the running loop.");
-        schedule ??= Schedule.Fifo;
-        clock ??= new VirtualClock { AutojumpThreshold = TimeSpan.Zero };
+        if (!Enum.IsDefined(runOptions.Leaks))
+            throw new ArgumentOutOfRangeException(nameof(runOptions), runOptions.Leaks, "TestLoopOptions.Leaks must be LeakCheck.Off, Report or Fail.");
+        var schedule = runOptions.Schedule ?? Schedule.Fifo;
+        var clock = runOptions.Clock ?? new VirtualClock { AutojumpThreshold = TimeSpan.Zero };
         var recorder = new TraceRecorder(clock, schedule);
+        var tracker = runOptions.Leaks == LeakCheck.Off ? null : new LeakTracker(runOptions.CaptureCreationStacks, () => recorder.LiveTasks);
+        recorder.Leaks = tracker;
         var options = new LoopOptions
         {
             Clock = clock,
@@ -60,10 +111,12 @@ public static class TestLoop
             DeadlockFactory = recorder.MakeDeadlock,
         };
         ExceptionDispatchInfo? error = null;
+        tracker?.Attach();
         try
         {
             Loop.Run(async () =>
             {
+                tracker?.LoopStarted(Loop.Current!);
                 var task = body() ?? throw new InvalidOperationException("TestLoop.Run: the body returned a null Task; return the Task of an async method.");
                 recorder.MainBody = task;
                 try
@@ -82,7 +135,18 @@ public static class TestLoop
         {
             error = ExceptionDispatchInfo.Capture(e);
         }
-        return (recorder.ToTrace(), error);
+        finally
+        {
+            tracker?.Detach();
+        }
+        var trace = recorder.ToTrace();
+        if (tracker is not null)
+        {
+            trace.Leaks = tracker.Collect(atEnd: true);
+            if (error is null && runOptions.Leaks == LeakCheck.Fail && trace.Leaks.Count > 0)
+                error = ExceptionDispatchInfo.Capture(new LeakException(trace.Leaks, trace));
+        }
+        return (trace, error);
     }
 
     /// <summary>

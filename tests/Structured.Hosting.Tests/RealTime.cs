@@ -24,7 +24,7 @@ internal static partial class RealTime
             throw new InvalidOperationException($"kill({pid}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
     }
 
-    internal const int SIGINT = 2, SIGTERM = 15, SIGWINCH = 28;
+    internal const int SIGINT = 2, SIGUSR1 = 10, SIGTERM = 15, SIGWINCH = 28;
 
     /// <summary>Whether a process is gone: no /proc entry, or a zombie waiting to be reaped (it runs no code).</summary>
     internal static bool IsGone(int pid)

@@ -4,14 +4,18 @@ namespace Structured;
 
 /// <summary>A receive end of a memory channel: a handle on the shared <see cref="MemoryChannelCore{T}"/> with its own closed flag.</summary>
 [DebuggerDisplay("{ToString(),nq}")]
-internal sealed class MemoryReceiveChannel<T> : ReceiveChannel<T>
+internal sealed class MemoryReceiveChannel<T> : ReceiveChannel<T>, IChannelEnd
 {
     readonly MemoryChannelCore<T> _core;
 
     // Written under the core's lock; read without it only for IsClosed.
     volatile bool _closed;
 
-    internal MemoryReceiveChannel(MemoryChannelCore<T> core) => _core = core;
+    internal MemoryReceiveChannel(MemoryChannelCore<T> core)
+    {
+        _core = core;
+        ChannelEndHooks.Created?.Invoke(this);
+    }
 
     /// <summary>The channel this end belongs to.</summary>
     internal MemoryChannelCore<T> Core => _core;

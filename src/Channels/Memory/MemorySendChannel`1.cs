@@ -4,14 +4,18 @@ namespace Structured;
 
 /// <summary>A send end of a memory channel: a handle on the shared <see cref="MemoryChannelCore{T}"/> with its own closed flag.</summary>
 [DebuggerDisplay("{ToString(),nq}")]
-internal sealed class MemorySendChannel<T> : SendChannel<T>
+internal sealed class MemorySendChannel<T> : SendChannel<T>, IChannelEnd
 {
     readonly MemoryChannelCore<T> _core;
 
     // Written under the core's lock; read without it only for IsClosed.
     volatile bool _closed;
 
-    internal MemorySendChannel(MemoryChannelCore<T> core) => _core = core;
+    internal MemorySendChannel(MemoryChannelCore<T> core)
+    {
+        _core = core;
+        ChannelEndHooks.Created?.Invoke(this);
+    }
 
     /// <summary>The channel this end belongs to.</summary>
     internal MemoryChannelCore<T> Core => _core;

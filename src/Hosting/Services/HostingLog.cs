@@ -29,6 +29,18 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 8, Level = LogLevel.Critical, Message = "Structured service '{Service}' failed with {Count} error(s); stopping the host with exit code 1.")]
     internal static partial void Failed(ILogger logger, string service, int count);
 
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Structured service '{Service}': its loop thread has not run a posted callback for {Threshold}: synchronous code in the task shown as Running is blocking it, and every other task and timer of the service waits. Task tree (read from another thread):\n{TaskTree}")]
+    internal static partial void LoopBlocked(ILogger logger, string service, string threshold, string taskTree);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Information, Message = "Structured service '{Service}': its loop thread runs again, after being blocked for {Duration}.")]
+    internal static partial void LoopUnblocked(ILogger logger, string service, string duration);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Task trees of the structured services ({Signal} received):\n{TaskTrees}")]
+    internal static partial void TaskTreesDumped(ILogger logger, string signal, string taskTrees);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "The task trees could not be dumped on {Signal}.")]
+    internal static partial void TaskTreesDumpFailed(ILogger logger, Exception error, string signal);
+
     [LoggerMessage(EventId = 9, Level = LogLevel.Critical, Message = "The host failed; exit code 1.")]
     internal static partial void HostFailed(ILogger logger, Exception error);
 }

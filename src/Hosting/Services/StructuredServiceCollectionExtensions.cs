@@ -98,9 +98,47 @@ public static class StructuredServiceCollectionExtensions
         return AddRunner(services, provider => new DelegateStructuredService(name, (nursery, stopping) => body(provider, nursery, stopping)), configure);
     }
 
+    /// <summary>
+    /// Lets operators see inside the running services: logs the task tree of every structured service when
+    /// <see cref="StructuredDiagnosticsOptions.DumpSignal"/> arrives (by default SIGUSR1: <c>kill -USR1 &lt;pid&gt;</c>), and
+    /// registers <see cref="StructuredDiagnostics"/> (which <c>AddStructuredService</c> registers too) for an admin endpoint.
+    /// </summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configure">Sets the options (the signal, how long a dump waits for a loop); null for the defaults.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> is null.</exception>
+    /// <remarks>
+    /// Calling it again adds no second signal handler (a <paramref name="configure"/> given again still applies). The
+    /// handler is registered when the host starts and removed when it stops; the host's start throws
+    /// <see cref="PlatformNotSupportedException"/> if this platform cannot handle the configured signal.
+    /// </remarks>
+    /// <example>
+    /// <code>
+    /// builder.Services.AddStructuredDiagnostics();          // kill -USR1 &lt;pid&gt; logs every service's task tree
+    /// app.MapGet("/admin/tasks", (StructuredDiagnostics d, CancellationToken aborted) =&gt; d.DumpTaskTreesAsync(aborted));
+    /// </code>
+    /// </example>
+    public static IServiceCollection AddStructuredDiagnostics(this IServiceCollection services, Action<StructuredDiagnosticsOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<StructuredDiagnosticsOptions>();
+        if (configure is not null)
+            services.Configure(configure);
+        AddDiagnostics(services);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, TaskTreeDumpSignal>(provider => new TaskTreeDumpSignal(
+            provider.GetRequiredService<StructuredDiagnostics>(),
+            provider.GetRequiredService<IOptions<StructuredDiagnosticsOptions>>().Value,
+            provider.GetService<ILoggerFactory>())));
+        return services;
+    }
+
+    static void AddDiagnostics(IServiceCollection services)
+        => services.TryAddSingleton(provider => new StructuredDiagnostics(provider.GetService<IOptions<StructuredDiagnosticsOptions>>()?.Value));
+
     static IServiceCollection AddRunner(IServiceCollection services, Func<IServiceProvider, StructuredService> service, Action<StructuredServiceOptions>? configure)
     {
         services.TryAddSingleton<ServiceFailures>();
+        AddDiagnostics(services);
         services.AddSingleton<IHostedService>(provider =>
         {
             // The container's options (bound from configuration, say), then this registration's own settings.
@@ -111,7 +149,8 @@ public static class StructuredServiceCollectionExtensions
                 options,
                 provider.GetService<ILoggerFactory>(),
                 provider.GetService<IHostApplicationLifetime>(),
-                provider.GetRequiredService<ServiceFailures>());
+                provider.GetRequiredService<ServiceFailures>(),
+                provider.GetRequiredService<StructuredDiagnostics>());
         });
         return services;
     }

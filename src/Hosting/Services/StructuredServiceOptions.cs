@@ -54,6 +54,29 @@ public sealed class StructuredServiceOptions
         }
     }
 
+    /// <summary>
+    /// How long the service's loop may go without running a posted callback before it is reported as blocked: a
+    /// warning with the task tree (the task shown as <c>Running</c> is the one holding the loop thread), then an
+    /// information line with how long it was blocked once it runs again. Null turns the detector off.
+    /// </summary>
+    /// <value>
+    /// The default is null: off. One second is a good start for a service; a step of a healthy loop takes microseconds.
+    /// Ignored with <see cref="RunOnThreadPool"/> (there is no loop thread to block).
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    public TimeSpan? BlockedLoopThreshold
+    {
+        get => _blockedLoopThreshold;
+        set
+        {
+            if (value is { } threshold)
+                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(threshold, TimeSpan.Zero);
+            _blockedLoopThreshold = value;
+        }
+    }
+
+    TimeSpan? _blockedLoopThreshold;
+
     /// <summary>Whether a failure sets <see cref="Environment.ExitCode"/> to 1, so that a plain <c>host.Run()</c> exits non-zero.</summary>
     /// <value>The default is true. <c>host.RunStructuredAsync()</c> returns 1 after a failure either way.</value>
     public bool SetExitCode { get; set; } = true;

@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -37,6 +36,7 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
     // Written once by the service's own thread, read by StopAsync on the host's thread (for the task tree).
     volatile Loop? _loop;
     volatile TaskInfo? _root;
+    volatile BlockedLoopDetector? _detector;
     int _startCalled;
     int _stopCalled;
     volatile bool _stopRequested;
@@ -47,7 +47,8 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
         StructuredServiceOptions options,
         ILoggerFactory? loggerFactory,
         IHostApplicationLifetime? lifetime,
-        ServiceFailures? failures)
+        ServiceFailures? failures,
+        StructuredDiagnostics? diagnostics = null)
     {
         _service = service;
         _options = options;
@@ -55,7 +56,11 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
         _logger = loggerFactory?.CreateLogger(service.LogCategory) ?? NullLogger.Instance;
         _lifetime = lifetime;
         _failures = failures;
+        diagnostics?.Add(this);
     }
+
+    /// <summary>The service's name, in logs and in task tree dumps.</summary>
+    internal string Name => _service.Name;
 
     /// <summary>Starts the service's thread and returns once its body has started.</summary>
     public Task StartAsync(CancellationToken cancellationToken)
@@ -112,7 +117,7 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
         // The work in flight did not drain in time: cutting it short is a failure of the service (exit code 1),
         // with the tasks it cut short logged.
         var after = TimeProvider.System.GetElapsedTime(stopStart);
-        HostingLog.ShutdownTimeoutExpired(_logger, name, $"{after.TotalSeconds:0.###} s", await TaskTreeAsync());
+        HostingLog.ShutdownTimeoutExpired(_logger, name, $"{after.TotalSeconds:0.###} s", (await TaskTreeAsync(TreeTimeout, CancellationToken.None)).Tree);
         MarkFailed();
         _everything.Cancel("the host's ShutdownTimeout ran out");
         if (await FinishesAsync(_options.AbandonTimeout))
@@ -121,7 +126,7 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
             return;
         }
 
-        HostingLog.Abandoned(_logger, name, _options.AbandonTimeout, await TaskTreeAsync());
+        HostingLog.Abandoned(_logger, name, _options.AbandonTimeout, (await TaskTreeAsync(TreeTimeout, CancellationToken.None)).Tree);
     }
 
     /// <summary>Disposed with the host's container, after StopAsync: the tokens already handed out stay valid (cancelled).</summary>
@@ -160,6 +165,12 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
     {
         _loop = Loop.Current;
         _root = TaskRuntime.EnsureTask();
+        if (_loop is { } loop && _options.BlockedLoopThreshold is { } threshold)
+        {
+            var detector = new BlockedLoopDetector(loop, _root, _finished.Task, threshold, _service.Name, _logger);
+            _detector = detector;
+            detector.Start();
+        }
         try
         {
             await _everything.RunAsync(() => Nursery.RunAsync(nursery => _stopping.RunAsync(async () =>
@@ -269,47 +280,24 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
         }
     }
 
-    /// <summary>The service's task tree: written by its loop thread, or a snapshot when that thread is blocked or absent.</summary>
-    async Task<string> TaskTreeAsync()
+    /// <summary>
+    /// The service's task tree: written by its loop thread, or a snapshot when that thread is blocked (it did not answer
+    /// within <paramref name="answerTimeout"/>, or the blocked-loop detector sees it blocked) or absent (thread pool).
+    /// </summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled before the loop answered.</exception>
+    internal async Task<ServiceTaskTree> TaskTreeAsync(TimeSpan answerTimeout, CancellationToken cancellationToken)
     {
+        var name = _service.Name;
         if (_finished.Task.IsCompleted)
-            return "(every task has finished meanwhile)";
+            return new(name, TaskTreeSource.None, TaskTreeReader.Finished);
         if (_loop is { } loop)
         {
-            var tree = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
-            loop.PostInternal(() => tree.TrySetResult(loop.DumpTaskTree()));
-            try
-            {
-                return await tree.Task.WaitAsync(TreeTimeout, TimeProvider.System);
-            }
-            catch (TimeoutException)
-            {
-                return $"(the loop thread did not answer within {TreeTimeout.TotalMilliseconds} ms: synchronous code is blocking it; "
-                    + "snapshot taken from another thread, the running task is the one blocking)\n" + Snapshot(loop.DumpTaskTree);
-            }
+            var (source, tree) = await TaskTreeReader.FromLoopAsync(
+                loop, _finished.Task, answerTimeout, _detector?.IsBlocked ?? false, cancellationToken).ConfigureAwait(false);
+            return new(name, source, tree);
         }
         if (_root is { } root)
-        {
-            return Snapshot(() =>
-            {
-                var text = new StringBuilder("thread pool: snapshot of the service's tasks\n");
-                root.Describe(text, "  ");
-                return text.ToString();
-            });
-        }
-        return "(the service has not started a task yet)";
-    }
-
-    static string Snapshot(Func<string> describe)
-    {
-        try
-        {
-            return describe();
-        }
-        catch (Exception e) when (e is InvalidOperationException or NullReferenceException or ArgumentException)
-        {
-            // The tree changed under the reader (another thread owns it); say so rather than lose the log line.
-            return $"(no snapshot: the task tree changed while it was read: {e.Message})";
-        }
+            return new(name, TaskTreeSource.ThreadPool, TaskTreeReader.FromThreadPool(root));
+        return new(name, TaskTreeSource.None, TaskTreeReader.NotStarted);
     }
 }

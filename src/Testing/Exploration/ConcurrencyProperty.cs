@@ -92,7 +92,7 @@ public static class ConcurrencyProperty
     /// <summary>
     /// The same check as an FsCheck <see cref="Property"/>, for a <c>[Property]</c> test that returns it:
     /// FsCheck generates the schedules (<see cref="Schedules.Arbitrary"/>), runs <paramref name="body"/> under
-    /// each with <see cref="TestLoop.Run"/>, and shrinks a failing one with the same shrinker; FsCheck's
+    /// each with <see cref="TestLoop.Run(Func{Task}, Schedule?, VirtualClock?)"/>, and shrinks a failing one with the same shrinker; FsCheck's
     /// report shows the schedule's replay line.
     /// </summary>
     /// <param name="body">The scenario; give every run fresh state.</param>

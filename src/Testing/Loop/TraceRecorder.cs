@@ -26,6 +26,12 @@ internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IIn
     bool _mainEnded;
     Exception? _mainError;
 
+    /// <summary>The leak tracker of the run, or null when it tracks none.</summary>
+    internal LeakTracker? Leaks { get; set; }
+
+    /// <summary>The tasks spawned and not exited yet (read on the loop thread, or after the run).</summary>
+    internal IEnumerable<TaskInfo> LiveTasks => _live;
+
     /// <summary>The Task of the test body (the main task awaits it), to name what it awaits outside the loop.</summary>
     internal Task? MainBody { get; set; }
 
@@ -52,6 +58,7 @@ internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IIn
     {
         _root ??= task;
         _live.Add(task);
+        Leaks?.TaskSpawned(task);
         if (_current is not null)
             (_spawned ??= []).Add(task.Name);
     }

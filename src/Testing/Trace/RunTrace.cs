@@ -4,7 +4,7 @@ using System.Diagnostics;
 namespace Structured.Testing;
 
 /// <summary>
-/// What one <see cref="TestLoop.Run"/> did, step by step: every step of every task in the order the loop
+/// What one <see cref="TestLoop.Run(Func{Task}, Schedule?, VirtualClock?)"/> did, step by step: every step of every task in the order the loop
 /// ran them, the schedule it ran under, and the choices that schedule made.
 /// </summary>
 /// <remarks>
@@ -35,6 +35,12 @@ public sealed class RunTrace : IReadOnlyList<TraceStep>
 
     /// <summary>A schedule that replays this run: <see cref="Schedule.FromChoices"/> of <see cref="Choices"/> without the trailing zeros.</summary>
     public Schedule Replay => Schedule.FromChoices(ChoiceLists.Trim(Choices));
+
+    /// <summary>
+    /// What the run left behind (channel ends never closed, work started with <c>Task.Run</c> still unfinished), when it
+    /// tracked leaks (<see cref="TestLoopOptions.Leaks"/>); empty otherwise.
+    /// </summary>
+    public IReadOnlyList<Leak> Leaks { get; internal set; } = [];
 
     /// <summary>The number of steps.</summary>
     public int Count => _steps.Count;
