@@ -1,5 +1,8 @@
 using System.Text;
 
+// Off-loop code by design: called from admin endpoints and signal handlers off the loop; nothing after an await touches a loop, so resuming on the pool is right even for a caller on a loop (its own await resumes where it was).
+#pragma warning disable STR105
+
 namespace Structured;
 
 /// <summary>

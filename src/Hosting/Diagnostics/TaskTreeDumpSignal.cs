@@ -2,6 +2,9 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
+// Off-loop code by design: the signal handler runs on the pool, outside any Structured task: no cancel scope can reach it, and a failed dump must be logged, never thrown at the runtime's signal thread.
+#pragma warning disable STR103, STR105
+
 namespace Structured;
 
 /// <summary>

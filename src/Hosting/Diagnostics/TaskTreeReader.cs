@@ -1,5 +1,8 @@
 using System.Text;
 
+// Off-loop code by design: reads a loop's tree from another thread (the loop may be blocked): its awaits must not resume on the loop, and .Result is read only once the task has completed.
+#pragma warning disable STR105, STR106
+
 namespace Structured;
 
 /// <summary>Reads the task tree of one service: from its loop thread between two steps, or as a snapshot from this thread.</summary>

@@ -292,8 +292,10 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
             return new(name, TaskTreeSource.None, TaskTreeReader.Finished);
         if (_loop is { } loop)
         {
+#pragma warning disable STR105 // A dump is asked for off the loop (an admin endpoint, a signal); the loop may be blocked.
             var (source, tree) = await TaskTreeReader.FromLoopAsync(
                 loop, _finished.Task, answerTimeout, _detector?.IsBlocked ?? false, cancellationToken).ConfigureAwait(false);
+#pragma warning restore STR105
             return new(name, source, tree);
         }
         if (_root is { } root)
