@@ -69,7 +69,7 @@ public sealed partial class CancelScope
         }
         s_flowScope.Value = this;
         if (expired)
-            RequestCancel(CancelReasons.Deadline(_deadline), byDeadline: true);
+            RequestCancel(DeadlineReasonFor(_deadline), byDeadline: true);
         else if (EffectiveCanceller is not null)
             Volatile.Read(ref _tokenSource)?.Cancel();
     }

@@ -49,7 +49,7 @@ public sealed partial class CancelScope
         // to (a timer did): it reaches the task that entered the scope, as an error at the scope's exit.
         if (LoopOwner is not null)
         {
-            RequestCancel(CancelReasons.Deadline(deadline), byDeadline: true, errorsTo: this);
+            RequestCancel(DeadlineReasonFor(deadline), byDeadline: true, errorsTo: this);
             return;
         }
         // Off the loop the body may see the cancellation (and leave the scope) on another thread while the callbacks
@@ -57,7 +57,7 @@ public sealed partial class CancelScope
         Volatile.Write(ref _firingThread, Environment.CurrentManagedThreadId);
         try
         {
-            RequestCancel(CancelReasons.Deadline(deadline), byDeadline: true, errorsTo: this);
+            RequestCancel(DeadlineReasonFor(deadline), byDeadline: true, errorsTo: this);
         }
         finally
         {

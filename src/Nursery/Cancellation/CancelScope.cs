@@ -71,6 +71,14 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
         _shield = shield;
     }
 
+    /// <summary>
+    /// The reason given when the deadline passes, instead of "deadline ... passed": set by a package that knows where
+    /// the deadline came from (Structured.AspNetCore: "incoming deadline of 500 ms from header 'grpc-timeout' passed").
+    /// </summary>
+    internal string? DeadlineReason { get; set; }
+
+    string DeadlineReasonFor(TimeSpan deadline) => DeadlineReason ?? CancelReasons.Deadline(deadline);
+
     /// <summary>The enclosing scope while active (the nursery's scope for a child task's outermost scope).</summary>
     internal CancelScope? Parent { get; private set; }
 
@@ -135,7 +143,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
         {
             if (Volatile.Read(ref _cancelRequested) == 0 && Volatile.Read(ref _state) == Unentered
                 && _relativeTicks < 0 && _deadline != TimeSpan.MaxValue && _deadline.Ticks <= Time.NowTicksFor(LoopOwner ?? Loop.Current))
-                RequestCancel(CancelReasons.Deadline(_deadline), byDeadline: true);
+                RequestCancel(DeadlineReasonFor(_deadline), byDeadline: true);
             return Volatile.Read(ref _cancelRequested) != 0;
         }
     }
@@ -182,7 +190,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
                 ArmTimer();
         }
         if (expired)
-            RequestCancel(CancelReasons.Deadline(value), byDeadline: true);
+            RequestCancel(DeadlineReasonFor(value), byDeadline: true);
     }
 
     /// <summary>Whether the scope keeps outer cancellation and outer deadlines out. Changing it takes effect at once.</summary>
