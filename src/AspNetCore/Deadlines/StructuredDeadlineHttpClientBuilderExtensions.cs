@@ -12,19 +12,22 @@ public static class StructuredDeadlineHttpClientBuilderExtensions
     /// </summary>
     /// <param name="builder">The client, from <c>services.AddHttpClient(...)</c>.</param>
     /// <param name="headerName">The header to send; the default is <see cref="StructuredRequestOptions.DefaultDeadlineHeader"/>, what <c>AddStructuredRequests(o =&gt; o.DeadlineHeader = ...)</c> reads.</param>
+    /// <param name="margin">The time kept back for the answer: the receiver is told the remaining time less this, so that its deadline fires first and its answer gets back in time (see <see cref="StructuredDeadlineHandler"/>). The default is zero.</param>
     /// <returns><paramref name="builder"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
     /// <exception cref="ArgumentException"><paramref name="headerName"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="margin"/> is negative.</exception>
     /// <example>
     /// <code>
     /// builder.Services.AddHttpClient("inventory", c => c.BaseAddress = new Uri("http://inventory"))
     ///     .AddStructuredDeadlines();
     /// </code>
     /// </example>
-    public static IHttpClientBuilder AddStructuredDeadlines(this IHttpClientBuilder builder, string headerName = StructuredRequestOptions.DefaultDeadlineHeader)
+    public static IHttpClientBuilder AddStructuredDeadlines(this IHttpClientBuilder builder, string headerName = StructuredRequestOptions.DefaultDeadlineHeader, TimeSpan margin = default)
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(headerName);
-        return builder.AddHttpMessageHandler(() => new StructuredDeadlineHandler(headerName));
+        ArgumentOutOfRangeException.ThrowIfLessThan(margin, TimeSpan.Zero);
+        return builder.AddHttpMessageHandler(() => new StructuredDeadlineHandler(headerName, margin));
     }
 }
