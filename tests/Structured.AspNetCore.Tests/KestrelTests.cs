@@ -190,7 +190,8 @@ public sealed class KestrelTests
         var expired = Assert.Single(log.WithEvent(5));
         Assert.Equal(LogLevel.Error, expired.Level);
         Assert.Contains("request GET /stuck", expired.Message, StringComparison.Ordinal);
-        Assert.Contains("stuck child", expired.Message, StringComparison.Ordinal);
+        // The tree below the request's line is a snapshot taken from another thread while the request runs: what it
+        // lists is not asserted (it may read "the task tree changed while it was read").
         Assert.Single(log.WithEvent(4));
         // The client's answer (an abort, or 503) is the server's business; only its end is awaited.
         await Assert.ThrowsAnyAsync<Exception>(async () => (await response.Within()).EnsureSuccessStatusCode());
