@@ -81,6 +81,17 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
         _shield = shield;
     }
 
+    /// <summary>
+    /// The reason given when the deadline passes, instead of "deadline ... passed": set by a package that knows where
+    /// the deadline came from (Structured.AspNetCore: "incoming deadline of 500 ms from header 'grpc-timeout' passed").
+    /// </summary>
+    /// <remarks>Kept in the rarely used parts: most scopes never have one.</remarks>
+    internal string? DeadlineReasonOverride
+    {
+        get => Volatile.Read(ref _rare)?.DeadlineReasonOverride;
+        set => Rare.DeadlineReasonOverride = value;
+    }
+
     /// <summary>The enclosing scope while active (the nursery's scope for a child task's outermost scope).</summary>
     internal CancelScope? Parent { get; private set; }
 
@@ -197,6 +208,8 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     /// </summary>
     internal string DeadlineReason(long deadlineTicks, long nowTicks)
     {
+        if (DeadlineReasonOverride is { } given)
+            return given;
         if (WallClockDeadline.Find(this, deadlineTicks) is { } at)
             return CancelReasons.WallClockDeadline(at);
         long relative = Volatile.Read(ref _relativeTicks);

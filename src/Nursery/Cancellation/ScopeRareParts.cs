@@ -27,6 +27,9 @@ internal sealed class ScopeRareParts
     /// <summary>The lock of the scope tree off the loop; null on the loop.</summary>
     internal Lock? Gate;
 
+    /// <summary>The reason a package gave for the deadline (where it came from), used instead of "deadline ... passed".</summary>
+    internal string? DeadlineReasonOverride;
+
     /// <summary>The nursery the scope belongs to, when it is a nursery's scope.</summary>
     internal Nursery? Nursery;
 }

@@ -1,0 +1,33 @@
+using Structured;
+
+// In the namespace of IHttpClientBuilder: found without an extra using.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Adds <see cref="StructuredDeadlineHandler"/> to clients of <c>IHttpClientFactory</c>.</summary>
+public static class StructuredDeadlineHttpClientBuilderExtensions
+{
+    /// <summary>
+    /// Sends the calling code's remaining deadline with every request of this client, and cancels the request with
+    /// the calling code's scope; a deadline that has passed fails before anything is sent (see <see cref="StructuredDeadlineHandler"/>).
+    /// </summary>
+    /// <param name="builder">The client, from <c>services.AddHttpClient(...)</c>.</param>
+    /// <param name="headerName">The header to send; the default is <see cref="StructuredRequestOptions.DefaultDeadlineHeader"/>, what <c>AddStructuredRequests(o =&gt; o.DeadlineHeader = ...)</c> reads.</param>
+    /// <param name="margin">The time kept back for the answer: the receiver is told the remaining time less this, so that its deadline fires first and its answer gets back in time (see <see cref="StructuredDeadlineHandler"/>). The default is zero.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="headerName"/> is empty or white space.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="margin"/> is negative.</exception>
+    /// <example>
+    /// <code>
+    /// builder.Services.AddHttpClient("inventory", c => c.BaseAddress = new Uri("http://inventory"))
+    ///     .AddStructuredDeadlines();
+    /// </code>
+    /// </example>
+    public static IHttpClientBuilder AddStructuredDeadlines(this IHttpClientBuilder builder, string headerName = StructuredRequestOptions.DefaultDeadlineHeader, TimeSpan margin = default)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(headerName);
+        ArgumentOutOfRangeException.ThrowIfLessThan(margin, TimeSpan.Zero);
+        return builder.AddHttpMessageHandler(() => new StructuredDeadlineHandler(headerName, margin));
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Structured;
+
+/// <summary>
+/// The host's stop for the requests in flight, in the two phases of Structured.Hosting: the server stops taking
+/// requests and lets those in flight, nurseries included, drain until the host's ShutdownTimeout; then they are
+/// cancelled (logged with their task trees, exit code 1); after <see cref="StructuredRequestOptions.AbandonTimeout"/>
+/// what still runs is abandoned (logged).
+/// </summary>
+/// <remarks>
+/// The drain itself is the server's: Kestrel's StopAsync waits for the requests in flight, and a request does not end
+/// before its nursery has. This service brackets it: <see cref="StoppingAsync"/> runs before any StopAsync and arms the
+/// hard phase on the host's shutdown token (the one token the host gives every phase of its stop);
+/// <see cref="StoppedAsync"/> runs after every StopAsync and waits for what a server that does not drain (TestServer)
+/// or an abort left running.
+/// </remarks>
+internal sealed class RequestDrainService(
+    RequestTracker tracker,
+    IOptions<StructuredRequestOptions> options,
+    ILogger<RequestDrainService> logger,
+    ServiceFailures failures) : IHostedLifecycleService, IDisposable
+{
+    readonly StructuredRequestOptions _options = options.Value;
+    CancellationTokenRegistration _hardPhase;
+    long _stopStart;
+    int _stopping;
+    volatile bool _failed;
+
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StoppingAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _stopping, 1) != 0)
+            return Task.CompletedTask;
+        _stopStart = TimeProvider.System.GetTimestamp();
+        tracker.Stopping(cancellationToken);
+        AspNetCoreLog.Stopping(logger, tracker.Count);
+        _hardPhase = cancellationToken.UnsafeRegister(static state => ((RequestDrainService)state!).ShutdownTimeoutRanOut(), this);
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task StoppedAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _stopping) == 0)
+            return;
+        // The soft phase: what the server did not wait for drains until the shutdown timeout (then the hard phase runs).
+        if (!await DrainsAsync(tracker.DrainedAsync().WaitAsync(cancellationToken)))
+        {
+            if (!await DrainsAsync(tracker.DrainedAsync().WaitAsync(_options.AbandonTimeout, TimeProvider.System, CancellationToken.None)))
+            {
+                AspNetCoreLog.Abandoned(logger, tracker.Count, _options.AbandonTimeout, tracker.DescribeInFlight());
+                MarkFailed();
+                return;
+            }
+        }
+        await _hardPhase.DisposeAsync();
+        AspNetCoreLog.Stopped(logger);
+    }
+
+    public void Dispose() => _hardPhase.Dispose();
+
+    void ShutdownTimeoutRanOut()
+    {
+        // The trees are read before the cancel: they show where each request was when the time ran out.
+        int count = tracker.Count;
+        string tree = count > 0 ? tracker.DescribeInFlight() : "";
+        tracker.CancelAll();
+        if (count == 0)
+            return;
+        var after = TimeProvider.System.GetElapsedTime(_stopStart);
+        AspNetCoreLog.ShutdownTimeoutExpired(logger, $"{after.TotalSeconds:0.###} s", count, tree);
+        MarkFailed();
+    }
+
+    static async Task<bool> DrainsAsync(Task drained)
+    {
+        try
+        {
+            await drained;
+            return true;
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    void MarkFailed()
+    {
+        if (_failed)
+            return;
+        _failed = true;
+        failures.Record();
+        if (_options.SetExitCode && Environment.ExitCode == 0)
+            Environment.ExitCode = 1;
+    }
+}
