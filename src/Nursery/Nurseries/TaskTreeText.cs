@@ -31,9 +31,8 @@ internal static class TaskTreeText
 
     static void DescribeScope(CancelScope scope, StringBuilder into, string indent)
     {
-        into.Append(indent).Append(scope);
-        AppendDeadlineFromNow(scope, into);
-        into.AppendLine();
+        // The scope's own text says how far its deadline is from now ("5 s after entry (in 4 s)").
+        into.Append(indent).Append(scope).AppendLine();
         foreach (var inner in scope.Children())
         {
             if (ReferenceEquals(inner.Owner, scope.Owner))
@@ -44,20 +43,6 @@ internal static class TaskTreeText
             foreach (var child in nursery.LiveChildren())
                 child.Describe(into, indent + "  ");
         }
-    }
-
-    /// <summary>
-    /// Appends how far the scope's deadline is from now (" [deadline in 2.5 s]", " [deadline 1 s ago]"): an operator
-    /// reading a dump of a service that has run for days cannot subtract loop times in their head.
-    /// </summary>
-    static void AppendDeadlineFromNow(CancelScope scope, StringBuilder into)
-    {
-        var deadline = scope.Deadline;
-        if (deadline == TimeSpan.MaxValue)
-            return;
-        var fromNow = deadline - new TimeSpan(Time.NowTicksFor(scope.LoopOwner ?? Loop.Current));
-        into.Append(fromNow >= TimeSpan.Zero ? " [deadline in " : " [deadline ").Append(Span(fromNow.Duration()))
-            .Append(fromNow >= TimeSpan.Zero ? "]" : " ago]");
     }
 
     /// <summary>"0.25 s" under a minute, "1.02:03:04" (days.hours:minutes:seconds) above.</summary>
