@@ -91,6 +91,35 @@ public static class MemoryChannel
     }
 
     /// <summary>
+    /// Creates a channel, as <see cref="Create{T}(int)"/> (or <see cref="Create{T}(int, Action{T})"/> when
+    /// <paramref name="onUndelivered"/> is given), with a name under which the metrics report it: the
+    /// <c>structured.channel.items.sent</c>, <c>structured.channel.items.received</c> and
+    /// <c>structured.channel.queue.length</c> instruments of the "Structured" meter, tagged
+    /// <c>structured.channel.name</c> (docs/observability.md).
+    /// </summary>
+    /// <remarks>
+    /// <para>Only named channels are reported, so name the few that matter (a service's work queue), not a channel made
+    /// per request: each name is a time series. Channels of the same name are summed into one series. A channel is
+    /// reported until every end of it is closed (or it is collected).</para>
+    /// <para>Naming costs a lock and a weak reference when the channel is made, nothing per item.</para>
+    /// </remarks>
+    /// <typeparam name="T">The item type.</typeparam>
+    /// <param name="capacity">How many items the buffer holds: 0 (rendezvous), a positive number, or <see cref="Unbounded"/>.</param>
+    /// <param name="name">The channel's name in the metrics, e.g. "jobs".</param>
+    /// <param name="onUndelivered">Called with each accepted item that will never be received (see <see cref="Create{T}(int, Action{T})"/>); null for none.</param>
+    /// <returns>The send end and the receive end.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="capacity"/> is negative.</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="name"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space: give the channel a name, or use <see cref="Create{T}(int)"/>.</exception>
+    public static (SendChannel<T> Send, ReceiveChannel<T> Receive) Create<T>(int capacity, string name, Action<T>? onUndelivered = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var core = new MemoryChannelCore<T>(capacity, onUndelivered, name);
+        return (new MemorySendChannel<T>(core), new MemoryReceiveChannel<T>(core));
+    }
+
+    /// <summary>
     /// Wraps a System.Threading.Channels <see cref="ChannelReader{T}"/> as a <see cref="ReceiveChannel{T}"/>: our clone,
     /// close, checkpoints and ambient cancellation on top of someone else's channel. Same as
     /// <see cref="ChannelInteropExtensions.AsReceiveChannel{T}(ChannelReader{T})"/>.

@@ -97,6 +97,9 @@ public sealed partial class Loop
     public LoopStatistics Statistics
         => new(_tasksAlive, _tasksRunnable, _timers.Count + _deferredCount + (_virtualClock?.TimersPending ?? 0), Interlocked.Read(ref _callbacksRun), _seed);
 
+    /// <summary>Callbacks in the ready queue (for the <c>structured.loop.queue.length</c> instrument: approximate from other threads).</summary>
+    internal int ReadyCount => _ready.Count;
+
     /// <summary>How many non-blocking operations a task runs in a row before it yields (<see cref="LoopOptions.CooperativeBudget"/>).</summary>
     internal int CooperativeBudget { get; }
 
@@ -282,6 +285,7 @@ public sealed partial class Loop
         var previousContext = SynchronizationContext.Current;
         t_current = loop;
         loop._virtualClock?.Attach(loop);
+        LoopRegistry.Add(loop);
         try
         {
             foreach (var instrument in loop._instruments)
@@ -301,6 +305,7 @@ public sealed partial class Loop
         finally
         {
             loop._finished = true;
+            LoopRegistry.Remove(loop, loop._callbacksRun);
             loop._virtualClock?.Detach(loop);
             loop.DisposeClockWake();
             t_current = null;
@@ -386,7 +391,9 @@ public sealed partial class Loop
                 foreach (var instrument in _instruments)
                     instrument.BeforeTaskStep(task);
             }
+            long stepStart = StructuredMetrics.BeforeStep(Clock, item.EnqueuedAt);
             item.Invoke();
+            StructuredMetrics.AfterStep(Clock, stepStart);
             if (_deferredCount != 0)
                 FlushDeferredTimers();
             if (task is not null)
@@ -414,11 +421,11 @@ public sealed partial class Loop
     {
         if (Environment.CurrentManagedThreadId == _threadId)
         {
-            EnqueueLocal(new WorkItem(task, callback, state));
+            EnqueueLocal(new WorkItem(task, callback, state, StructuredMetrics.EnqueueTimestamp(Clock)));
         }
         else
         {
-            _inbox.Enqueue(new WorkItem(task, callback, state));
+            _inbox.Enqueue(new WorkItem(task, callback, state, StructuredMetrics.EnqueueTimestamp(Clock)));
             if (Volatile.Read(ref _sleeping) == 1)
                 WakeFromOtherThread();
         }

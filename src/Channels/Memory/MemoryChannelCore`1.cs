@@ -22,7 +22,7 @@ namespace Structured;
 /// items in the stream, in the order the senders arrived.</para>
 /// </remarks>
 [DebuggerDisplay("{DebuggerText,nq}")]
-internal sealed partial class MemoryChannelCore<T> : IParkWaiter
+internal sealed partial class MemoryChannelCore<T> : IParkWaiter, INamedChannel
 {
     readonly Lock _gate = new();
     readonly int _capacity;
@@ -57,12 +57,36 @@ internal sealed partial class MemoryChannelCore<T> : IParkWaiter
     // Completion tasks of reader views, completed when the stream has ended and is drained.
     List<TaskCompletionSource>? _completions;
 
-    internal MemoryChannelCore(int capacity, Action<T>? onUndelivered = null)
+    // For the channel instruments (docs/observability.md), reported for named channels only: items receivers took, and
+    // accepted items nobody will receive (buffered when the last receive end closed). Items sent = received + dropped +
+    // buffered, so a send needs no count of its own.
+    long _received;
+    long _dropped;
+    readonly string? _name;
+
+    internal MemoryChannelCore(int capacity, Action<T>? onUndelivered = null, string? name = null)
     {
         _capacity = capacity;
         _onUndelivered = onUndelivered;
         _openSend = 1;
         _openReceive = 1;
+        _name = name;
+        if (name is not null)
+            NamedChannelRegistry.Add(this);
+    }
+
+    string INamedChannel.Name => _name!;
+
+    bool INamedChannel.IsClosed => Volatile.Read(ref _openSend) == 0 && Volatile.Read(ref _openReceive) == 0;
+
+    void INamedChannel.Read(out long sent, out long received, out long buffered)
+    {
+        lock (_gate)
+        {
+            received = _received;
+            buffered = _count;
+            sent = _received + _dropped + _count;
+        }
     }
 
     internal int Capacity => _capacity;
@@ -130,7 +154,10 @@ internal sealed partial class MemoryChannelCore<T> : IParkWaiter
         {
             receiver.Item = item;
             if (receiver.TryWake())
+            {
+                _received++;
                 return true;
+            }
             // Cancelled (or closed) in the meantime: it takes nothing.
             receiver.Item = default!;
         }
@@ -225,6 +252,7 @@ internal sealed partial class MemoryChannelCore<T> : IParkWaiter
                 if (sender.TryWake())
                 {
                     PushLocked(sent);
+                    _received++;
                     return true;
                 }
                 // The sender was cancelled (or closed): its SendAsync throws, so its item was never sent.
@@ -232,6 +260,7 @@ internal sealed partial class MemoryChannelCore<T> : IParkWaiter
             if (_count == 0 && _openSend == 0)
                 CompleteDrainedLocked();
             WakeAllLocked(_writeWaiters);
+            _received++;
             return true;
         }
         while (_senders.Dequeue() is { } sender)
@@ -241,6 +270,7 @@ internal sealed partial class MemoryChannelCore<T> : IParkWaiter
             if (sender.TryWake())
             {
                 item = sent;
+                _received++;
                 return true;
             }
         }
@@ -475,6 +505,7 @@ internal sealed partial class MemoryChannelCore<T> : IParkWaiter
                 }
                 // Nobody can receive the buffered items any more (Trio drops them too); the callback, if any, gets
                 // them once the lock is released, in the order they would have been received.
+                _dropped += _count;
                 if (_onUndelivered is not null && _count > 0)
                 {
                     undelivered = new T[_count];

@@ -50,6 +50,9 @@ public class TaskInfo
         }
     }
 
+    /// <summary>Whether the task was given a name (read before anything asks for <see cref="Name"/>: tracing follows named tasks).</summary>
+    internal bool HasGivenName => _nameOrSource is string;
+
     /// <summary>The delegate a task without a given name is named after, when first asked.</summary>
     internal Delegate? NameSource
     {

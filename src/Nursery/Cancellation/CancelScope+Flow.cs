@@ -143,7 +143,7 @@ public sealed partial class CancelScope
     InvalidOperationException StackCorrupted(TaskInfo task, List<CancelScope> abandoned, Exception? error)
     {
         foreach (var inner in abandoned)
-            inner.RequestCancel(CancelReasons.Abandoned, byDeadline: false);
+            inner.RequestCancel(CancelReasons.Abandoned, byDeadline: false, cause: CancelCause.Outer);
         var message = $"Cancel scope stack corrupted: the {this} of task '{task.Name}' exited while the {abandoned[0]} opened "
             + "inside it was still running (a CancelScope.RunAsync or Nursery.RunAsync whose Task was not awaited before the "
             + "enclosing scope ended). The inner scope was cancelled. Await every scope and nursery inside the scope that "

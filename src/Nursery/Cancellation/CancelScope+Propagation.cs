@@ -58,11 +58,13 @@ public sealed partial class CancelScope
     /// <param name="byDeadline">Whether the deadline passed (FailAfter turns that into TimeoutException).</param>
     /// <param name="errorsTo">Where errors of token callbacks go when nobody called us to throw them to (a timer fired):
     /// that scope's exit, noted before any task wakes. Null: they are thrown to the caller.</param>
-    internal void RequestCancel(string reason, bool byDeadline, CancelScope? errorsTo = null)
+    /// <param name="cause">Why, for the metrics (a deadline whatever this says when <paramref name="byDeadline"/>).</param>
+    internal void RequestCancel(string reason, bool byDeadline, CancelScope? errorsTo = null, CancelCause cause = CancelCause.Explicit)
     {
         Interlocked.CompareExchange(ref _reason, reason, null);
         if (Interlocked.CompareExchange(ref _cancelRequested, 1, 0) != 0)
             return;
+        NurseryTelemetry.ScopeCancelled(this, byDeadline ? CancelCause.Deadline : cause);
         if (byDeadline && ReferenceEquals(_reason, reason))
             _cancelledByDeadline = true;
         if (Volatile.Read(ref _state) == Unentered)
@@ -125,6 +127,8 @@ public sealed partial class CancelScope
             {
                 bool newlyCancelled = node.EffectiveCanceller is null;
                 node.EffectiveCanceller = canceller;
+                if (newlyCancelled && canceller is not null && !ReferenceEquals(canceller, node))
+                    NurseryTelemetry.ScopeCancelled(node, CancelCause.Outer);
                 Interlocked.MemoryBarrier(); // pairs with the Token getter: it sees the canceller or we see its source
                 if (canceller is null)
                 {

@@ -49,6 +49,7 @@ public sealed partial class CancelScope
             }
             return;
         }
+        NurseryTelemetry.DeadlineFired();
         // A callback on a token of this scope's subtree may throw as the deadline fires. Nobody called us to hand that
         // to (a timer did): it reaches the task that entered the scope, as an error at the scope's exit.
         if (LoopOwner is not null)

@@ -387,13 +387,13 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
         reason ??= CancelReasons.Token("CancelScope.CancelWhen");
         if (cancellationToken.IsCancellationRequested)
         {
-            RequestCancel(reason, byDeadline: false);
+            RequestCancel(reason, byDeadline: false, cause: CancelCause.Token);
             return this;
         }
         var registration = cancellationToken.UnsafeRegister(static (state, _) =>
         {
             var (scope, why) = ((CancelScope, string))state!;
-            scope.RequestCancel(why, byDeadline: false);
+            scope.RequestCancel(why, byDeadline: false, cause: CancelCause.Token);
         }, (this, reason));
         // Copy on write: CancelWhen may race with itself and with the exit, from any thread.
         while (true)

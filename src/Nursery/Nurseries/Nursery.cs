@@ -64,6 +64,9 @@ public sealed class Nursery : IParkWaiter
         }
     }
 
+    /// <summary>The nursery's activity while a tracing listener sampled it, else null (docs/observability.md).</summary>
+    internal Activity? Activity { get; private init; }
+
     /// <summary>Whether the nursery has finished and takes no more children.</summary>
     public bool IsClosed => _closed;
 
@@ -97,7 +100,7 @@ public sealed class Nursery : IParkWaiter
 
     static async Task RunCoreAsync(TaskInfo task, Func<Nursery, Task> body)
     {
-        var nursery = new Nursery(task);
+        var nursery = new Nursery(task) { Activity = NurseryTelemetry.NurseryOpening(task) };
         nursery._scope.Enter(task);
         Exception? bodyError = null;
         Task? bodyTask = null;
@@ -119,6 +122,7 @@ public sealed class Nursery : IParkWaiter
             nursery.AddError(bodyError, task, " (nursery body)");
         await nursery.WaitForChildrenAsync(task);
         var error = nursery.Close(task);
+        NurseryTelemetry.NurseryClosed(nursery.Activity, error);
         if (error is not null)
             ExceptionDispatchInfo.Throw(error);
     }
@@ -352,7 +356,10 @@ public sealed class Nursery : IParkWaiter
             (_errors ??= []).Add(error);
         _scope.MarkOwnTokenCancellations(error);
         if (!CancelScope.IsOurCancellation(error))
-            _scope.RequestCancel(CancelReasons.SiblingFailed(task.Name + nameSuffix, error), byDeadline: false);
+        {
+            NurseryTelemetry.NurseryError(error);
+            _scope.RequestCancel(CancelReasons.SiblingFailed(task.Name + nameSuffix, error), byDeadline: false, cause: CancelCause.SiblingError);
+        }
     }
 
     /// <summary>

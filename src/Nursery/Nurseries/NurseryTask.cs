@@ -24,8 +24,12 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     /// <summary>The Task the task's function returned, once it ran (read by Structured.Testing to name what a task awaits outside the loop).</summary>
     internal Task? BodyTask => _bodyOrTask as Task;
 
+    // Until the end, the task's TaskTelemetry while a listener measures it; then what the task's function threw, or
+    // null (one field: W1 counts a task's bytes).
+    object? _telemetryOrError;
+
     /// <summary>What the task's function threw, or null; set just before the loop reports the exit (read by Structured.Testing's trace).</summary>
-    internal Exception? Error { get; private set; }
+    internal Exception? Error => _telemetryOrError as Exception;
 
     /// <summary>Intrusive links among the parent nursery's live children.</summary>
     internal NurseryTask? NextSibling, PreviousSibling;
@@ -35,6 +39,7 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     {
         _bodyOrTask = body;
         _executionContext = ExecutionContext.Capture();
+        _telemetryOrError = NurseryTelemetry.TaskStarting(this);
         if (Loop is { } loop)
         {
             loop.RegisterTask(this);
@@ -75,6 +80,7 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     {
         if (Loop is null)
             SetOffLoopCurrent(this);
+        NurseryTelemetry.TaskFirstStep(this, _telemetryOrError);
         Task task;
         try
         {
@@ -115,7 +121,8 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
         var task = (Task)_bodyOrTask!;
         _bodyOrTask = null;
         var error = TaskErrors.ErrorOf(task);
-        Error = error;
+        NurseryTelemetry.TaskFinished(this, _telemetryOrError, error);
+        _telemetryOrError = error;
         if (Loop is { } loop)
             loop.TaskFinished(this);
         else

@@ -1,0 +1,53 @@
+using System.Diagnostics;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
+
+namespace ObservabilityTests;
+
+public class OpenTelemetryTests
+{
+    [Fact]
+    public void AddStructuredInstrumentation_exports_the_meter_and_the_activities()
+    {
+        var exported = new List<Metric>();
+        var spans = new List<Activity>();
+        List<Metric> metrics;
+        using (var meters = Sdk.CreateMeterProviderBuilder().AddStructuredInstrumentation().AddInMemoryExporter(exported).Build())
+        using (var traces = Sdk.CreateTracerProviderBuilder().AddStructuredInstrumentation().AddInMemoryExporter(spans).Build())
+        {
+            Run(async () => await Nursery.RunAsync(async nursery =>
+            {
+                nursery.StartSoon(async () => await Time.SleepAsync(S(1.5)), "worker");
+                await Task.CompletedTask;
+            }));
+            meters.ForceFlush();
+            traces.ForceFlush();
+            metrics = [.. exported]; // one export (disposing the provider exports once more)
+        }
+
+        var started = Assert.Single(metrics, m => m.Name == "structured.task.started");
+        Assert.Equal("{task}", started.Unit);
+        Assert.Equal(MetricType.LongSum, started.MetricType);
+        long total = 0;
+        foreach (ref readonly var point in started.GetMetricPoints())
+            total += point.GetSumLong();
+        Assert.Equal(1, total);
+        var duration = Assert.Single(metrics, m => m.Name == "structured.task.duration");
+        Assert.Equal("s", duration.Unit);
+        foreach (ref readonly var point in duration.GetMetricPoints())
+            Assert.Equal(1.5, point.GetHistogramSum());
+        Assert.Equal(StructuredDiagnostics.MeterName, started.MeterName);
+
+        var worker = Assert.Single(spans, s => s.DisplayName == "worker");
+        var nurserySpan = Assert.Single(spans, s => s.OperationName == "structured.nursery");
+        Assert.Equal(nurserySpan.SpanId, worker.ParentSpanId);
+    }
+
+    [Fact]
+    public void The_extensions_refuse_a_null_builder()
+    {
+        Assert.Throws<ArgumentNullException>(() => StructuredMeterProviderBuilderExtensions.AddStructuredInstrumentation(null!));
+        Assert.Throws<ArgumentNullException>(() => StructuredTracerProviderBuilderExtensions.AddStructuredInstrumentation(null!));
+    }
+}
