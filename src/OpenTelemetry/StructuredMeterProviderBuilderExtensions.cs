@@ -23,6 +23,6 @@ public static class StructuredMeterProviderBuilderExtensions
     public static MeterProviderBuilder AddStructuredInstrumentation(this MeterProviderBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddMeter(StructuredDiagnostics.MeterName);
+        return builder.AddMeter(StructuredTelemetry.MeterName);
     }
 }

@@ -18,6 +18,6 @@ public static class StructuredTracerProviderBuilderExtensions
     public static TracerProviderBuilder AddStructuredInstrumentation(this TracerProviderBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddSource(StructuredDiagnostics.ActivitySourceName);
+        return builder.AddSource(StructuredTelemetry.ActivitySourceName);
     }
 }

@@ -8,7 +8,7 @@ public class QueueMemoryTests
     {
         var queue = new ReadyQueue();
         for (int i = 0; i < 1_000_000; i++)
-            queue.Enqueue(new WorkItem(null, (Action<object?>)(_ => { }), null));
+            queue.Enqueue(new WorkItem(null, (Action<object?>)(_ => { }), null, 0));
         Assert.True(queue.Capacity >= 1_000_000);
         while (queue.Count > 0)
             queue.Dequeue();
@@ -22,7 +22,7 @@ public class QueueMemoryTests
     {
         // A loop that spawns 100,000 children again and again must not pay for regrowing the buffer each time.
         var queue = new ReadyQueue();
-        var item = new WorkItem(null, (Action<object?>)(_ => { }), null);
+        var item = new WorkItem(null, (Action<object?>)(_ => { }), null, 0);
         for (int round = 0; round < 3; round++)
         {
             for (int i = 0; i < 100_000; i++)
@@ -40,7 +40,7 @@ public class QueueMemoryTests
     public void The_ready_queue_does_not_resize_back_and_forth_at_a_steady_size()
     {
         var queue = new ReadyQueue();
-        var item = new WorkItem(null, (Action<object?>)(_ => { }), null);
+        var item = new WorkItem(null, (Action<object?>)(_ => { }), null, 0);
         for (int i = 0; i < 100; i++)
             queue.Enqueue(item);
         int capacity = queue.Capacity;

@@ -22,7 +22,7 @@ internal sealed class MetricRecorder : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (instrument.Meter.Name != StructuredDiagnostics.MeterName)
+            if (instrument.Meter.Name != StructuredTelemetry.MeterName)
                 return;
             lock (_measurements)
                 _published.Add(instrument.Name);

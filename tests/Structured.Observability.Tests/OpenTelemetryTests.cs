@@ -37,7 +37,7 @@ public class OpenTelemetryTests
         Assert.Equal("s", duration.Unit);
         foreach (ref readonly var point in duration.GetMetricPoints())
             Assert.Equal(1.5, point.GetHistogramSum());
-        Assert.Equal(StructuredDiagnostics.MeterName, started.MeterName);
+        Assert.Equal(StructuredTelemetry.MeterName, started.MeterName);
 
         var worker = Assert.Single(spans, s => s.DisplayName == "worker");
         var nurserySpan = Assert.Single(spans, s => s.OperationName == "structured.nursery");

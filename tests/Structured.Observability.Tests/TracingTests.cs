@@ -12,7 +12,7 @@ public sealed class TracingTests : IDisposable
     {
         _listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name is StructuredDiagnostics.ActivitySourceName or "ObservabilityTests",
+            ShouldListenTo = source => source.Name is StructuredTelemetry.ActivitySourceName or "ObservabilityTests",
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
             ActivityStopped = activity =>
             {
@@ -161,7 +161,7 @@ public class UnsampledTracingTests
         int started = 0;
         using var listener = new ActivityListener
         {
-            ShouldListenTo = source => source.Name == StructuredDiagnostics.ActivitySourceName,
+            ShouldListenTo = source => source.Name == StructuredTelemetry.ActivitySourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.None,
             ActivityStarted = _ => Interlocked.Increment(ref started),
         };

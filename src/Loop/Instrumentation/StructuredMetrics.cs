@@ -25,7 +25,7 @@ internal static class StructuredMetrics
     /// <summary>The version of the meter and the activity source: the assembly's.</summary>
     internal static readonly string? Version = typeof(StructuredMetrics).Assembly.GetName().Version?.ToString();
 
-    internal static readonly Meter Meter = new(new MeterOptions(StructuredDiagnostics.MeterName) { Version = Version });
+    internal static readonly Meter Meter = new(new MeterOptions(StructuredTelemetry.MeterName) { Version = Version });
 
     /// <summary>A timestamp that was not taken (nobody listened).</summary>
     internal const long NoTimestamp = long.MinValue;

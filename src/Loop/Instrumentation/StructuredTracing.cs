@@ -8,7 +8,7 @@ namespace Structured;
 /// </summary>
 internal static class StructuredTracing
 {
-    internal static readonly ActivitySource Source = new(StructuredDiagnostics.ActivitySourceName, StructuredMetrics.Version);
+    internal static readonly ActivitySource Source = new(StructuredTelemetry.ActivitySourceName, StructuredMetrics.Version);
 
     /// <summary>The operation name of a nursery's activity (its display name says whose nursery).</summary>
     internal const string NurseryOperation = "structured.nursery";

@@ -11,7 +11,7 @@ namespace Structured;
 /// Nothing is measured while nobody listens: each instrument is checked for a listener before a value is read or
 /// recorded, and no activity is created unless a listener samples it. docs/observability.md lists every instrument.
 /// </remarks>
-public static class StructuredDiagnostics
+public static class StructuredTelemetry
 {
     /// <summary>The name of Structured's meter: "Structured".</summary>
     public const string MeterName = "Structured";
