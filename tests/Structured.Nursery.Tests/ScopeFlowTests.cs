@@ -177,8 +177,8 @@ public class ScopeFlowTests
             });
             return dump!;
         });
-        Assert.Contains("cancel scope, deadline 5 s after entry (in 4 s)", tree, StringComparison.Ordinal);
-        Assert.Contains("shielded", tree, StringComparison.Ordinal);
+        Assert.True(tree.Contains("cancel scope, deadline 5 s after entry (in 4 s)", StringComparison.Ordinal), tree);
+        Assert.True(tree.Contains("shielded", StringComparison.Ordinal), tree);
     }
 
     [Fact]

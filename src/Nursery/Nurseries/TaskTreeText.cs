@@ -5,6 +5,9 @@ namespace Structured;
 /// <summary>Writes the nursery part of <see cref="Loop.DumpTaskTree"/>: scopes, nurseries and their children.</summary>
 internal static class TaskTreeText
 {
+    /// <summary>Lets <see cref="Loop.DumpTaskTree"/> describe tasks' scopes (the loop package knows no scopes). Idempotent.</summary>
+    internal static void Install() => TaskInfo.DescribeScopes = DescribeScopes;
+
     /// <summary>Appends the cancel scopes <paramref name="task"/> entered, outermost first, with the nurseries' children under them.</summary>
     /// <remarks>Best effort from another thread than the scopes' (the tree may change while it is read).</remarks>
     internal static void DescribeScopes(TaskInfo task, StringBuilder into, string indent)
