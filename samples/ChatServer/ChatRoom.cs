@@ -30,7 +30,9 @@ internal sealed class ChatRoom
     internal ChatRoom(ChatServerOptions options)
     {
         _options = options;
-        (_broadcast, _lines) = MemoryChannel.Create<ChatLine>(options.BroadcastCapacity);
+        // Named, so its items and queue length show in the metrics (one name per room: a bounded tag). The members'
+        // own queues stay unnamed: a name per member would grow the tag without bound.
+        (_broadcast, _lines) = MemoryChannel.Create<ChatLine>(options.BroadcastCapacity, "chat.broadcast");
     }
 
     public ChatStatistics Statistics(int openConnections)

@@ -4,6 +4,8 @@
 //   dotnet run --project samples/ChatServer                  the demo: server, scripted clients, clean shutdown
 //   dotnet run --project samples/ChatServer -- server        a real server on a host (stop it with Ctrl+C or SIGTERM)
 //   dotnet run --project samples/ChatServer -- server --port 5555
+//   dotnet run --project samples/ChatServer -- --telemetry   either of the above with Structured's metrics and traces
+//                                                           on the console (OpenTelemetry's console exporter)
 //
 // Talk to the server with `nc 127.0.0.1 <port>`: first line your nickname, then messages.
 using System.Globalization;
@@ -13,19 +15,21 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Structured;
 
-switch (args)
+bool telemetry = args.Contains("--telemetry");
+switch (args.Where(arg => arg != "--telemetry").ToArray())
 {
     case [] or ["demo"]:
-        return RunDemo();
+        return RunDemo(telemetry);
     case ["server", .. var rest]:
-        return await RunServerAsync(rest);
+        return await RunServerAsync(rest, telemetry);
     default:
-        Console.Error.WriteLine("usage: ChatServer [demo] | server [--port N]");
+        Console.Error.WriteLine("usage: ChatServer [demo] [--telemetry] | server [--port N] [--telemetry]");
         return 2;
 }
 
-static int RunDemo()
+static int RunDemo(bool telemetry)
 {
+    using var exporters = telemetry ? ConsoleTelemetry.StartForDemo() : null;
     Console.WriteLine("Structured chat demo: a TCP chat server, four scripted clients, a slow one dropped, a clean shutdown. Ctrl+C stops it early.");
     Console.WriteLine();
     Loop.Run(async () =>
@@ -38,7 +42,7 @@ static int RunDemo()
     return 0;
 }
 
-static async Task<int> RunServerAsync(string[] args)
+static async Task<int> RunServerAsync(string[] args, bool telemetry)
 {
     int port = args is ["--port", var text] ? int.Parse(text, CultureInfo.InvariantCulture) : 0;
     var builder = Host.CreateApplicationBuilder();
@@ -48,6 +52,8 @@ static async Task<int> RunServerAsync(string[] args)
     builder.Services.AddSingleton<ChatServer>();
     // The host's stop (SIGTERM, Ctrl+C) is the soft phase: the server drains; HostOptions.ShutdownTimeout bounds it.
     builder.Services.AddStructuredService<ChatService>();
+    if (telemetry)
+        ConsoleTelemetry.AddTo(builder.Services);
     var host = builder.Build();
     var server = host.Services.GetRequiredService<ChatServer>();
     int exitCode = await host.RunStructuredAsync();

@@ -28,6 +28,25 @@ public class ChatServerProcessTests
     }
 
     [Fact]
+    public void The_demo_with_telemetry_prints_Structured_s_metrics_and_traces_through_OpenTelemetry_s_console_exporter()
+    {
+        using var demo = SampleProcess.Start("demo", "--telemetry");
+        demo.WaitForExit(Bound);
+        var output = demo.Output;
+        Assert.True(demo.ExitCode == 0, output);
+        Assert.Contains("dropped=1 open=0 members=0", output); // the demo itself is unchanged
+        // The final export, when the demo ends: every task of the demo started and finished.
+        Assert.Contains("Metric Name: structured.task.started,", output);
+        Assert.Contains("Metric Name: structured.task.finished,", output);
+        Assert.Contains("Metric Name: structured.loop.steps,", output);
+        Assert.Contains("structured.task.outcome: completed", output);
+        // An activity per named task and per nursery, from the "Structured" source.
+        Assert.Matches(@"Activity\.DisplayName: +chat server\n", output.ReplaceLineEndings("\n"));
+        Assert.Matches(@"Activity\.DisplayName: +nursery of main\n", output.ReplaceLineEndings("\n"));
+        Assert.DoesNotContain("stderr:", output);
+    }
+
+    [Fact]
     public void Ctrl_C_cancels_the_demo_which_cleans_up_and_exits_zero()
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "sends SIGINT with kill(2)");

@@ -45,6 +45,44 @@ public class OpenTelemetryTests
     }
 
     [Fact]
+    public void A_view_that_drops_the_per_step_histograms_leaves_them_disabled_so_they_cost_nothing()
+    {
+        // docs/observability.md, "The cost of a listener": the per-step histograms are most of a listener's cost on the
+        // loop; dropping them with a view must turn them off, not merely leave them out of the export.
+        var exported = new List<Metric>();
+        using var meters = Sdk.CreateMeterProviderBuilder()
+            .AddStructuredInstrumentation()
+            .AddView("structured.loop.lag", MetricStreamConfiguration.Drop)
+            .AddView("structured.loop.step.duration", MetricStreamConfiguration.Drop)
+            .AddInMemoryExporter(exported)
+            .Build();
+        // The meter's instruments exist once the library first measures.
+        Run(async () => await Nursery.RunAsync(async nursery =>
+        {
+            nursery.StartSoon(async () => await Time.SleepAsync(S(1)), "worker");
+            await Task.CompletedTask;
+        }));
+        var instruments = new Dictionary<string, System.Diagnostics.Metrics.Instrument>();
+        using (var finder = new System.Diagnostics.Metrics.MeterListener())
+        {
+            // Only finds the instruments (never enables them), to read whether anyone else did.
+            finder.InstrumentPublished = (instrument, _) =>
+            {
+                if (instrument.Meter.Name == StructuredTelemetry.MeterName)
+                    instruments[instrument.Name] = instrument;
+            };
+            finder.Start();
+        }
+        Assert.False(instruments["structured.loop.lag"].Enabled);
+        Assert.False(instruments["structured.loop.step.duration"].Enabled);
+        Assert.True(instruments["structured.task.started"].Enabled);
+
+        meters.ForceFlush();
+        Assert.DoesNotContain(exported, m => m.Name is "structured.loop.lag" or "structured.loop.step.duration");
+        Assert.Contains(exported, m => m.Name == "structured.task.started");
+    }
+
+    [Fact]
     public void The_extensions_refuse_a_null_builder()
     {
         Assert.Throws<ArgumentNullException>(() => StructuredMeterProviderBuilderExtensions.AddStructuredInstrumentation(null!));

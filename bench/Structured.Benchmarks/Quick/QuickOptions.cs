@@ -12,7 +12,7 @@ public sealed class QuickOptions
     /// <summary>Fresh processes per host for W5.</summary>
     public int W5Reps { get; set; } = 2;
 
-    /// <summary>Workloads to run (W1..W6, post); all when empty.</summary>
+    /// <summary>Workloads to run (floor, W1..W6, post, listen); all when empty.</summary>
     public HashSet<string> Only { get; } = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A folder with trio.jsonl, asyncio.jsonl and uvloop.jsonl from shared/bench/python, for the Python columns.</summary>

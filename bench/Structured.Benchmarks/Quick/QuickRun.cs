@@ -19,6 +19,12 @@ public sealed class QuickRun(QuickOptions options)
     /// <summary>Marks the W2/W3 variants whose Structured receives are two-branch selects (compared with the plain rows).</summary>
     public const string SelectSuffix = " select";
 
+    /// <summary>Marks the rows measured with a listener on every instrument of the meter (issue 15).</summary>
+    public const string MetricsSuffix = " +metrics";
+
+    /// <summary>Marks the rows measured with the meter's listener and one sampling every activity.</summary>
+    public const string TracesSuffix = " +metrics+traces";
+
     /// <summary>Runs the selected workloads and prints the report; returns the process exit code.</summary>
     public int Run()
     {
@@ -40,6 +46,8 @@ public sealed class QuickRun(QuickOptions options)
             RunW6();
         if (options.Runs("post"))
             RunPosting();
+        if (options.Runs("listen"))
+            RunListened();
         List<string>? scale = options.Scale ? ScaleRun.Run(Progress, _results) : null;
         var python = options.PythonResults is { } folder ? PythonReferences.Load(folder) : null;
         var report = Report.Build(_results, Targets.Check(_results, python), CancellationTargets.Check(_results), python, scale, clock.Elapsed);
@@ -205,4 +213,29 @@ public sealed class QuickRun(QuickOptions options)
         Measure("post", "cross-thread", Hosts.AsyncContext, n, options.Reps, () => Posting.ContextCrossThreadAsync(n));
         Measure("post", "cross-thread", Hosts.Pool, n, options.Reps, () => Posting.PoolCrossThreadAsync(n));
     }
+
+    // W1, W2 and posting again, first without a listener (the baseline of the same moment), then with a listener on
+    // every instrument of the meter, then with one sampling every activity as well.
+    void RunListened()
+    {
+        const int spawns = 100_000, posts = 1_000_000;
+        foreach (var (suffix, listen, traces) in new[] { ("", false, false), (MetricsSuffix, true, false), (TracesSuffix, true, true) })
+        {
+            using var listeners = listen ? TelemetryListeners.Attach(traces) : null;
+            long measurements = TelemetryListeners.Measurements, activities = TelemetryListeners.Activities;
+            foreach (var host in new[] { Hosts.Loop, Hosts.OffLoop })
+                Measure(ListenedWorkload, "W1 noop" + suffix, host, spawns, options.Reps, () => SpawnJoin.StructuredAsync(spawns, yield: false));
+#if WITH_CHANNELS
+            const int roundTrips = 200_000;
+            Measure(ListenedWorkload, "W2 cap0" + suffix, Hosts.Loop, roundTrips, options.Reps, () => PingPong.StructuredAsync(roundTrips, 0));
+#endif
+            Measure(ListenedWorkload, "post same-thread" + suffix, Hosts.Loop, posts, options.Reps, () => Posting.LoopSameThreadAsync(posts));
+            Measure(ListenedWorkload, "post cross-thread" + suffix, Hosts.Loop, posts, options.Reps, () => Posting.LoopCrossThreadAsync(posts));
+            if (listen)
+                Progress($"listened{suffix}: {TelemetryListeners.Measurements - measurements:N0} measurements, {TelemetryListeners.Activities - activities:N0} activities recorded");
+        }
+    }
+
+    /// <summary>The workload name of the rows with and without a listener.</summary>
+    public const string ListenedWorkload = "listen";
 }

@@ -56,7 +56,7 @@ public static class Report
         text.AppendLine();
         text.AppendLine("| workload | variant | n | " + string.Join(" | ", s_columns.Select(c => c.Title)) + " | Loop ÷ pool | Loop ÷ AsyncContext |");
         text.AppendLine("| --- | --- | ---: |" + string.Concat(Enumerable.Repeat(" ---: |", s_columns.Length + 2)));
-        foreach (var group in results.Where(m => m.Variant != "scope-object" && m.Workload is not (CancellationTargets.FloorWorkload or CancellationTargets.ParkedWorkload)).GroupBy(m => (m.Workload, m.Variant)))
+        foreach (var group in results.Where(m => m.Variant != "scope-object" && m.Workload is not (CancellationTargets.FloorWorkload or CancellationTargets.ParkedWorkload or QuickRun.ListenedWorkload)).GroupBy(m => (m.Workload, m.Variant)))
         {
             var row = group.ToDictionary(m => m.Host);
             int n = group.First().N;
@@ -76,6 +76,8 @@ public static class Report
             text.Append(' ').Append(RatioCell(baselines, Hosts.AsyncContext)).AppendLine(" |");
         }
         text.AppendLine();
+
+        ListenerCostReport.Append(text, results);
 
         if (python is not null)
             AppendPython(text, results, python);
