@@ -58,6 +58,72 @@ public class ReadableDeadlineTests
     }
 
     [Fact]
+    public void A_fired_deadline_s_reason_is_the_one_it_fired_with_after_the_deadline_is_changed()
+    {
+        // The reason of a firing deadline is built when first read: changing the deadline (or giving a wall-clock one)
+        // after it fired must not change what it says.
+        string? relative = null, wallClock = null, caught = null;
+        Run(async () =>
+        {
+            var scope = CancelScope.MoveOnAfter(S(5));
+            Cancelled? seen = null;
+            await scope.RunAsync(async () =>
+            {
+                try { await Time.SleepForeverAsync(); }
+                catch (Cancelled e) { seen = e; throw; }
+            });
+            scope.Deadline = Time.Now + S(60);
+            scope.SetDeadline(Epoch + S(3600));
+            relative = scope.CancelReason;
+            caught = seen!.Reason;
+
+            var byClock = CancelScope.MoveOnAt(Epoch + S(20));
+            await byClock.RunAsync(async () =>
+            {
+                await Time.SleepForeverAsync();
+            });
+            byClock.SetDeadline(Epoch + S(40));
+            byClock.Deadline = Time.Now + S(1);
+            wallClock = byClock.CancelReason;
+        });
+        Assert.Equal("deadline 5 s after entry passed", relative);
+        Assert.Same(relative, caught);
+        Assert.Equal("deadline 2000-01-01T00:00:20Z passed", wallClock);
+    }
+
+    [Fact]
+    public void Off_the_loop_threads_reading_a_fired_deadline_s_reason_at_once_all_read_the_same_text()
+    {
+        OffLoop(async () =>
+        {
+            for (int round = 0; round < 20; round++)
+            {
+                var scope = CancelScope.MoveOnAfter(TimeSpan.FromMilliseconds(1));
+                Cancelled? seen = null;
+                await scope.RunAsync(async () =>
+                {
+                    try { await Time.SleepForeverAsync(); }
+                    catch (Cancelled e) { seen = e; throw; }
+                });
+                // The first reads race to build the text: every reader gets the one that was kept. Threads of their
+                // own, so that the barrier never waits for the pool to grow.
+                using var start = new Barrier(4);
+                var reads = new string[4];
+                var readers = Enumerable.Range(0, 4).Select(i => new Thread(() =>
+                {
+                    start.SignalAndWait();
+                    reads[i] = scope.CancelReason!;
+                })).ToList();
+                readers.ForEach(t => t.Start());
+                readers.ForEach(t => t.Join());
+                Assert.All(reads, r => Assert.Same(reads[0], r));
+                Assert.Same(reads[0], seen!.Reason);
+                Assert.Equal("deadline 1 ms after entry passed", reads[0]);
+            }
+        });
+    }
+
+    [Fact]
     public void A_deadline_just_passed_is_legal_and_cancels_at_the_first_checkpoint_as_in_Trio()
     {
         bool ranUntilCheckpoint = false;

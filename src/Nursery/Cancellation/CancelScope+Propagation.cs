@@ -145,7 +145,7 @@ public sealed partial class CancelScope
                     else
                     {
                         for (var parked = node._parkedHead; parked is not null; parked = parked.ScopeNext)
-                            (tokens ??= new PendingCancellation()).AddWake(parked, parked.Version, new Cancelled(canceller, canceller.ReasonText));
+                            (tokens ??= new PendingCancellation()).AddWake(parked, parked.Version, new Cancelled(canceller));
                     }
                 }
             }
@@ -217,15 +217,39 @@ public sealed partial class CancelScope
         for (var parked = scope._parkedHead; parked is not null; parked = parked.ScopeNext)
         {
             if (parked.IsParked)
-                parked.TryAbortUnthrown(new Cancelled(canceller, canceller.ReasonText));
+                parked.TryAbortUnthrown(new Cancelled(canceller));
         }
     }
 
-    internal string ReasonText => _reason ?? CancelReasons.Explicit;
+    /// <summary>Why the scope was cancelled (<see cref="CancelReasons.Explicit"/> if it was not): a deadline's text is built on the first read.</summary>
+    internal string ReasonText
+    {
+        get
+        {
+            var reason = Volatile.Read(ref _reason);
+            return ReferenceEquals(reason, s_deadlineReasonUnbuilt) ? BuildDeadlineReason() : reason ?? CancelReasons.Explicit;
+        }
+    }
+
+    // The deadline that fired is still _deadline (whatever would change it builds the text first: see
+    // BuildDeadlineReasonBeforeChange), and a scope cancelled by its timer was entered, so "now" is the deadline.
+    string BuildDeadlineReason()
+    {
+        string built = DeadlineReason(_deadline.Ticks, _deadline.Ticks);
+        var previous = Interlocked.CompareExchange(ref _reason, built, s_deadlineReasonUnbuilt);
+        return ReferenceEquals(previous, s_deadlineReasonUnbuilt) ? built : previous!;
+    }
+
+    /// <summary>Builds a pending deadline reason now, before the deadline, the wall-clock table or the override it is built from changes.</summary>
+    void BuildDeadlineReasonBeforeChange()
+    {
+        if (ReferenceEquals(Volatile.Read(ref _reason), s_deadlineReasonUnbuilt))
+            BuildDeadlineReason();
+    }
 
     /// <summary>The exception a checkpoint throws in code whose innermost scope is this one, or null when it is not cancelled.</summary>
     internal Cancelled? CancellationHere()
-        => EffectiveCanceller is { } canceller ? new Cancelled(canceller, canceller.ReasonText) : null;
+        => EffectiveCanceller is { } canceller ? new Cancelled(canceller) : null;
 
     /// <summary>Registers a parked task so that a cancellation wakes it; wakes it at once if the scope is cancelled already.</summary>
     internal void RegisterParked(Parker parker)
@@ -234,7 +258,7 @@ public sealed partial class CancelScope
         {
             if (EffectiveCanceller is { } canceller)
             {
-                parker.TryAbortUnthrown(new Cancelled(canceller, canceller.ReasonText));
+                parker.TryAbortUnthrown(new Cancelled(canceller));
                 return;
             }
             parker.ScopeNext = _parkedHead;

@@ -54,7 +54,7 @@ public sealed partial class CancelScope
         // to (a timer did): it reaches the task that entered the scope, as an error at the scope's exit.
         if (LoopOwner is not null)
         {
-            RequestCancel(DeadlineReason(deadline.Ticks, deadline.Ticks), byDeadline: true, errorsTo: this);
+            RequestCancel(s_deadlineReasonUnbuilt, byDeadline: true, errorsTo: this);
             return;
         }
         // Off the loop the body may see the cancellation (and leave the scope) on another thread while the callbacks
@@ -63,7 +63,7 @@ public sealed partial class CancelScope
         Volatile.Write(ref rare.FiringThread, Environment.CurrentManagedThreadId);
         try
         {
-            RequestCancel(DeadlineReason(deadline.Ticks, deadline.Ticks), byDeadline: true, errorsTo: this);
+            RequestCancel(s_deadlineReasonUnbuilt, byDeadline: true, errorsTo: this);
         }
         finally
         {

@@ -46,11 +46,16 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     //   from entry on: EntryBase minus the loop time of entry, for reasons that read "deadline 5 s after entry passed".
     const long NoRelative = -1, PendingWallClock = -2, EntryBase = -3;
 
+    // Stands for "the deadline passed" in _reason until someone reads the reason: formatting it on every firing cost
+    // 5 % of W5's bytes, and most timeouts are never explained to anyone. Compared by reference (never interned).
+    static readonly string s_deadlineReasonUnbuilt = new('?', 1);
+
     TimeSpan _deadline;
     long _relativeTicks = NoRelative;
     bool _shield;
     int _state;
     int _cancelRequested;
+    // The reason, first one wins; s_deadlineReasonUnbuilt while it is a fired deadline's text not read yet (ReasonText).
     string? _reason;
     bool _cancelledByDeadline;
     bool _cancelledCaught;
@@ -89,7 +94,11 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     internal string? DeadlineReasonOverride
     {
         get => Volatile.Read(ref _rare)?.DeadlineReasonOverride;
-        set => Rare.DeadlineReasonOverride = value;
+        set
+        {
+            BuildDeadlineReasonBeforeChange();
+            Rare.DeadlineReasonOverride = value;
+        }
     }
 
     /// <summary>The enclosing scope while active (the nursery's scope for a child task's outermost scope).</summary>
@@ -222,7 +231,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     public bool CancelledCaught => Volatile.Read(ref _cancelledCaught);
 
     /// <summary>Why the scope was cancelled ("deadline ... passed", the text given to <see cref="Cancel(string?)"/>, ...), or null while it is not.</summary>
-    public string? CancelReason => CancelCalled ? _reason ?? CancelReasons.Explicit : null;
+    public string? CancelReason => CancelCalled ? ReasonText : null;
 
     /// <summary>
     /// The absolute deadline on the clock of the code that entered the scope (<see cref="Time.Now"/>'s clock);
@@ -264,6 +273,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     /// </remarks>
     public void SetDeadline(DateTimeOffset deadline)
     {
+        BuildDeadlineReasonBeforeChange();
         if (deadline == DateTimeOffset.MaxValue)
         {
             SetDeadline(TimeSpan.MaxValue);
@@ -288,6 +298,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
 
     void SetDeadline(TimeSpan value)
     {
+        BuildDeadlineReasonBeforeChange();
         if (ForeignThreadOnLoop(out var loop))
         {
             loop.PostInternal(() => SetDeadline(value));
@@ -727,7 +738,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
         if (_shield)
             text.Append(", shielded");
         if (Volatile.Read(ref _cancelRequested) != 0)
-            text.Append(", cancelled (").Append(_reason ?? CancelReasons.Explicit).Append(')');
+            text.Append(", cancelled (").Append(ReasonText).Append(')');
         else if (EffectiveCanceller is not null)
             text.Append(", cancelled by an outer scope");
         return text.ToString();

@@ -16,19 +16,18 @@ namespace Structured;
 [SuppressMessage("Design", "CA1032:Implement standard exception constructors", Justification = "Only the library raises Cancelled (as in Trio); a cancellation without a scope would be meaningless.")]
 public sealed class Cancelled : OperationCanceledException
 {
-    // The message is built when read, not per exception: a cancelled nursery makes one Cancelled per parked task (W6).
-    internal Cancelled(CancelScope scope, string reason)
+    // The message and the reason are read when asked, not per exception: a cancelled nursery makes one Cancelled per
+    // parked task (W6), and a deadline's reason is a formatted text nobody may read (W5). A scope's reason never
+    // changes once it is cancelled (the first reason wins), so reading it later gives the same text.
+    internal Cancelled(CancelScope scope)
         : base(null)
-    {
-        Scope = scope;
-        Reason = reason;
-    }
+        => Scope = scope;
 
     /// <summary>"Cancelled: " and the <see cref="Reason"/>.</summary>
     public override string Message => "Cancelled: " + Reason;
 
     /// <summary>Why the code was cancelled: the reason given to <c>Cancel</c>, "deadline ...", or "task 'name' failed: ...".</summary>
-    public string Reason { get; }
+    public string Reason => Scope.ReasonText;
 
     /// <summary>The scope whose cancellation this is, the one that catches it.</summary>
     internal CancelScope Scope { get; }
