@@ -26,10 +26,16 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
 
     static readonly Action<object?> s_completed = static _ => { };
 
+    // Layout (docs/performance.md, issue 13: every parked task holds one parker): the fields of every park, of the
+    // scope's parked list, of a checkpoint (the resume check) and of a loop sleep (the timer slot) are inline. A wait
+    // in a primitive's queue (Event, lock, semaphore; not channels, which queue their own ChannelWaiter) keeps its
+    // links in _links, and what few parks use (an explicit token's registration, a flowed execution context) is in
+    // _rare; each is made on first use and kept. _rented is a byte so that the state words and the two flags share
+    // 8 bytes.
     internal readonly TaskInfo Task;
     int _state;
     // 1 from RentParker until the park's result was read: two flows of a task never share a park.
-    int _rented;
+    byte _rented;
     bool _wakeWhenAwaited;
     // The error was made for this wake and never thrown: GetResult throws it as is, without capturing a dispatch state.
     bool _errorUnthrown;
@@ -37,7 +43,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     Exception? _error;
     Action<object?>? _continuation;
     object? _continuationState;
-    ExecutionContext? _executionContext;
+    ParkerRareParts? _rare;
 
     /// <summary>What the task waits on, while parked; read by the task-tree dump.</summary>
     internal IParkWaiter? Waiter;
@@ -45,20 +51,11 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     /// <summary>The cancel scope the parked task is registered with, if any.</summary>
     internal IParkRegistration? Registration;
 
-    /// <summary>Free for the primitive that parked, such as the item a channel hands over.</summary>
-    internal object? Payload;
-
-    /// <summary>Intrusive links in the wait queue of the primitive the task waits on (O(1) removal).</summary>
-    internal Parker? Next, Previous;
-
-    /// <summary>The wait queue the parker is in, or null: guards against unlinking from a queue it already left.</summary>
-    internal object? Queue;
+    // The queue links and payload of a wait in a primitive's queue, made on the first such wait.
+    ParkerWaitLinks? _links;
 
     /// <summary>Intrusive links in the parked list of the task's innermost cancel scope (O(1) removal).</summary>
     internal Parker? ScopeNext, ScopePrevious;
-
-    /// <summary>An explicit CancellationToken's registration for this wait, undone when the task resumes.</summary>
-    internal CancellationTokenRegistration TokenRegistration;
 
     TimerSlot _timerSlot;
 
@@ -66,6 +63,59 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
 
     /// <summary>A fresh parker, rented already (for a flow that found the task's own parker in use).</summary>
     internal static Parker Rented(TaskInfo task) => new(task) { _rented = 1 };
+
+    /// <summary>
+    /// The links of a wait in a primitive's queue, made on the parker's first such wait (by the thread that enqueues
+    /// it, under the primitive's lock) and kept.
+    /// </summary>
+    internal ParkerWaitLinks Links
+    {
+        get
+        {
+            var links = Volatile.Read(ref _links);
+            if (links is not null)
+                return links;
+            var created = new ParkerWaitLinks();
+            return Interlocked.CompareExchange(ref _links, created, null) ?? created;
+        }
+    }
+
+    /// <summary>The links if the parker ever waited in a primitive's queue, else null; makes nothing.</summary>
+    internal ParkerWaitLinks? LinksOrNull => Volatile.Read(ref _links);
+
+    /// <summary>The wait queue the parker is in, or null; may be read without the primitive's lock.</summary>
+    internal object? Queue => Volatile.Read(ref _links) is { } links ? Volatile.Read(ref links.Queue) : null;
+
+    /// <summary>Free for the primitive that parked, such as a capacity limiter's borrower or an off-loop sleep's timer; cleared when the park ends.</summary>
+    internal object? Payload
+    {
+        get => Volatile.Read(ref _links)?.Payload;
+        set
+        {
+            if (value is not null || Volatile.Read(ref _links) is not null)
+                Links.Payload = value;
+        }
+    }
+
+    /// <summary>The rarely used parts, made on first use; only the flow that rented the parker makes them.</summary>
+    ParkerRareParts Rare
+    {
+        get
+        {
+            var rare = Volatile.Read(ref _rare);
+            if (rare is not null)
+                return rare;
+            var created = new ParkerRareParts();
+            return Interlocked.CompareExchange(ref _rare, created, null) ?? created;
+        }
+    }
+
+    /// <summary>
+    /// Keeps an explicit CancellationToken's registration for this wait, undone when the task resumes. Called by
+    /// the flow that parked, before its await can see the park complete.
+    /// </summary>
+    internal void SetTokenRegistration(CancellationTokenRegistration registration)
+        => Rare.TokenRegistration = registration;
 
     /// <summary>Rents the parker for one blocking operation; false when another flow of the task holds it.</summary>
     internal bool TryRent()
@@ -78,7 +128,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
             _rented = 1;
             return true;
         }
-        return Interlocked.CompareExchange(ref _rented, 1, 0) == 0;
+        return Interlocked.CompareExchange(ref _rented, (byte)1, (byte)0) == 0;
     }
 
     /// <summary>A parked sleeper is its own timer: when it is due, it wakes.</summary>
@@ -187,7 +237,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
 
     /// <summary>Runs the continuation on the task's scheduler: its loop, or the thread pool.</summary>
     void Schedule(Action<object?> continuation, object? state)
-        => Task.ScheduleContinuation(continuation, state, _executionContext);
+        => Task.ScheduleContinuation(continuation, state, Volatile.Read(ref _rare)?.ExecutionContext);
 
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token)
     {
@@ -212,7 +262,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
         // Loop tasks always resume on their loop (their own SynchronizationContext); the flag only matters
         // for the execution context, which async methods restore themselves (they pass no flag).
         if ((flags & ValueTaskSourceOnCompletedFlags.FlowExecutionContext) != 0)
-            _executionContext = ExecutionContext.Capture();
+            Rare.ExecutionContext = ExecutionContext.Capture();
         _continuationState = state;
         if (Interlocked.CompareExchange(ref _continuation, continuation, null) is not null)
         {
@@ -238,17 +288,21 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
         var registration = Registration;
         Registration = null;
         registration?.Unregister(this);
-        TokenRegistration.Unregister();
-        TokenRegistration = default;
+        if (_rare is { } rare)
+        {
+            rare.TokenRegistration.Unregister();
+            rare.TokenRegistration = default;
+            rare.ExecutionContext = null;
+        }
         Waiter = null;
-        Payload = null;
+        if (_links is { } links)
+            links.Payload = null;
         _error = null;
         _continuation = null;
         _continuationState = null;
-        _executionContext = null;
         // Next version, phase Idle: from here on, wakers of the finished park miss.
         Volatile.Write(ref _state, (int)((uint)((_state >> 2) + 1) & 0xFFFF) << 2 | Idle);
-        Volatile.Write(ref _rented, 0);
+        Volatile.Write(ref _rented, (byte)0);
         if (error is not null && unthrown)
             throw error;
         error ??= resumeCheck?.Invoke(Task);

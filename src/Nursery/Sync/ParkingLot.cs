@@ -163,7 +163,7 @@ public sealed class ParkingLot : IParkWaiter
     /// </summary>
     internal static void RemoveFromItsLot(Parker parker)
     {
-        while (Volatile.Read(ref parker.Queue) is WaitQueue { Owner: ParkingLot lot })
+        while (parker.Queue is WaitQueue { Owner: ParkingLot lot })
         {
             lock (lot.Gate)
             {

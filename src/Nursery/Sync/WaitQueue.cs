@@ -3,9 +3,10 @@ using System.Diagnostics;
 namespace Structured;
 
 /// <summary>
-/// A FIFO of parked tasks for a primitive, intrusive through <see cref="Parker.Next"/>: enqueue, dequeue and
-/// removal of a cancelled waiter are O(1) and allocate nothing. Not thread-safe: the primitive's lock guards
-/// it; only <see cref="Count"/> and a parker's <see cref="Parker.Queue"/> may be read without that lock.
+/// A FIFO of parked tasks for a primitive, intrusive through <see cref="ParkerWaitLinks.Next"/>: enqueue, dequeue and
+/// removal of a cancelled waiter are O(1) and allocate nothing (a parker makes its <see cref="Parker.Links"/> on its
+/// first wait in a queue, once). Not thread-safe: the primitive's lock guards it; only <see cref="Count"/> and a
+/// parker's <see cref="Parker.Queue"/> may be read without that lock.
 /// </summary>
 /// <param name="owner">The primitive the queue belongs to, for code that finds it from a parker.</param>
 internal sealed class WaitQueue(object? owner = null)
@@ -23,32 +24,34 @@ internal sealed class WaitQueue(object? owner = null)
     internal void Enqueue(Parker parker)
     {
         Debug.Assert(parker.Queue is null, "a parker waits in one queue at a time");
-        parker.Next = null;
-        parker.Previous = _tail;
+        var links = parker.Links;
+        links.Next = null;
+        links.Previous = _tail;
         if (_tail is null)
             _head = parker;
         else
-            _tail.Next = parker;
+            _tail.LinksOrNull!.Next = parker;
         _tail = parker;
-        Volatile.Write(ref parker.Queue, this);
+        Volatile.Write(ref links.Queue, this);
         Volatile.Write(ref _count, _count + 1);
     }
 
     /// <summary>Removes <paramref name="parker"/> if it is still in this queue (a waiter aborted by a cancellation).</summary>
     internal bool Remove(Parker parker)
     {
-        if (!ReferenceEquals(parker.Queue, this))
+        // A parker in this queue has its links (it made them when it was enqueued).
+        if (parker.LinksOrNull is not { } links || !ReferenceEquals(links.Queue, this))
             return false;
-        if (parker.Previous is null)
-            _head = parker.Next;
+        if (links.Previous is null)
+            _head = links.Next;
         else
-            parker.Previous.Next = parker.Next;
-        if (parker.Next is null)
-            _tail = parker.Previous;
+            links.Previous.LinksOrNull!.Next = links.Next;
+        if (links.Next is null)
+            _tail = links.Previous;
         else
-            parker.Next.Previous = parker.Previous;
-        parker.Next = parker.Previous = null;
-        Volatile.Write(ref parker.Queue, null);
+            links.Next.LinksOrNull!.Previous = links.Previous;
+        links.Next = links.Previous = null;
+        Volatile.Write(ref links.Queue, null);
         Volatile.Write(ref _count, _count - 1);
         return true;
     }
@@ -56,7 +59,7 @@ internal sealed class WaitQueue(object? owner = null)
     /// <summary>The parkers queued, first to last.</summary>
     internal IEnumerable<Parker> Enumerate()
     {
-        for (var parker = _head; parker is not null; parker = parker.Next)
+        for (var parker = _head; parker is not null; parker = parker.LinksOrNull!.Next)
             yield return parker;
     }
 

@@ -59,7 +59,7 @@ internal static class Blocking
                 parker.TryAbort(new OperationCanceledException(token));
                 return;
             }
-            parker.TokenRegistration = token.UnsafeRegister(static (state, t) =>
+            parker.SetTokenRegistration(token.UnsafeRegister(static (state, t) =>
             {
                 var (p, version) = ((Parker, short))state!;
                 var error = new OperationCanceledException(t);
@@ -68,7 +68,7 @@ internal static class Blocking
                     loop.PostInternal(() => p.TryAbort(version, error));
                 else
                     p.TryAbort(version, error);
-            }, (parker, parker.Version));
+            }, (parker, parker.Version)));
         }
         CancelScope.CurrentIn(task)?.RegisterParked(parker);
     }
