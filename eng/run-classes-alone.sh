@@ -2,7 +2,7 @@
 # Runs every test class of every test project alone, each in a process of its own, to find tests that pass only
 # after another test ran first (state installed by a static constructor, a warmed cache, an ordering assumption).
 # xunit runs classes in an order that can change from one run to the next, so such a test flakes in CI; alone, it
-# fails every time. Not part of CI (about 3 minutes); run it after touching static state.
+# fails every time. Not part of CI (about 5 minutes on 2 cores); run it after touching static state.
 #   eng/run-classes-alone.sh            prints the classes that failed alone, and "done <project>" for each project
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
