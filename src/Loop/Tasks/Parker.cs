@@ -68,17 +68,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     /// The links of a wait in a primitive's queue, made on the parker's first such wait (by the thread that enqueues
     /// it, under the primitive's lock) and kept.
     /// </summary>
-    internal ParkerWaitLinks Links
-    {
-        get
-        {
-            var links = Volatile.Read(ref _links);
-            if (links is not null)
-                return links;
-            var created = new ParkerWaitLinks();
-            return Interlocked.CompareExchange(ref _links, created, null) ?? created;
-        }
-    }
+    internal ParkerWaitLinks Links => LazyInitializer.EnsureInitialized(ref _links, static () => new ParkerWaitLinks());
 
     /// <summary>The links if the parker ever waited in a primitive's queue, else null; makes nothing.</summary>
     internal ParkerWaitLinks? LinksOrNull => Volatile.Read(ref _links);
@@ -98,17 +88,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     }
 
     /// <summary>The rarely used parts, made on first use; only the flow that rented the parker makes them.</summary>
-    ParkerRareParts Rare
-    {
-        get
-        {
-            var rare = Volatile.Read(ref _rare);
-            if (rare is not null)
-                return rare;
-            var created = new ParkerRareParts();
-            return Interlocked.CompareExchange(ref _rare, created, null) ?? created;
-        }
-    }
+    ParkerRareParts Rare => LazyInitializer.EnsureInitialized(ref _rare, static () => new ParkerRareParts());
 
     /// <summary>
     /// Keeps an explicit CancellationToken's registration for this wait, undone when the task resumes. Called by

@@ -129,17 +129,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
     }
 
     /// <summary>The rarely used parts, made on first use (from any thread).</summary>
-    ScopeRareParts Rare
-    {
-        get
-        {
-            var rare = Volatile.Read(ref _rare);
-            if (rare is not null)
-                return rare;
-            var created = new ScopeRareParts();
-            return Interlocked.CompareExchange(ref _rare, created, null) ?? created;
-        }
-    }
+    ScopeRareParts Rare => LazyInitializer.EnsureInitialized(ref _rare, static () => new ScopeRareParts());
 
     /// <summary>The token source if someone asked for the token, else null.</summary>
     CancellationTokenSource? TokenSourceOrNull => Volatile.Read(ref _rare) is { } rare ? Volatile.Read(ref rare.TokenSource) : null;
