@@ -15,9 +15,6 @@ internal sealed class TopLevelScopes
     readonly Lock? _gate;
     CancelScope? _head;
 
-    // A program that enters scopes but never opens a nursery still shows them in the task tree (see Nursery's).
-    static TopLevelScopes() => TaskTreeText.Install();
-
     TopLevelScopes(bool offLoop) => _gate = offLoop ? new Lock() : null;
 
     /// <summary>The list of <paramref name="task"/>, made on first use; a throwaway one for a task with a root scope (which needs none).</summary>

@@ -40,10 +40,6 @@ public sealed class Nursery : IParkWaiter
     volatile bool _closed;
     Parker? _waiting;
 
-    // A task's scopes reach the loop's task tree through this hook. It is installed by the two ways a task comes to
-    // hold scopes: a nursery's child (its root scope) and a task's first top-level scope (TopLevelScopes).
-    static Nursery() => TaskTreeText.Install();
-
     Nursery(TaskInfo owner)
     {
         _owner = owner;

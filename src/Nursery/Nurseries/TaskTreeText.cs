@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Structured;
@@ -5,7 +7,14 @@ namespace Structured;
 /// <summary>Writes the nursery part of <see cref="Loop.DumpTaskTree"/>: scopes, nurseries and their children.</summary>
 internal static class TaskTreeText
 {
-    /// <summary>Lets <see cref="Loop.DumpTaskTree"/> describe tasks' scopes (the loop package knows no scopes). Idempotent.</summary>
+    /// <summary>Lets <see cref="Loop.DumpTaskTree"/> describe tasks' scopes (the loop package knows no scopes).</summary>
+    /// <remarks>
+    /// Runs when this assembly is first used, whichever of its types that is: installing it from a type's static
+    /// constructor (it once was Nursery's) left the scopes out of the tree of a program that had entered scopes but
+    /// not opened a nursery yet.
+    /// </remarks>
+    [ModuleInitializer]
+    [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries", Justification = "It only sets an internal hook of the sibling Loop assembly; no user code, no I/O, and it must not depend on which type is used first.")]
     internal static void Install() => TaskInfo.DescribeScopes = DescribeScopes;
 
     /// <summary>Appends the cancel scopes <paramref name="task"/> entered, outermost first, with the nurseries' children under them.</summary>
