@@ -10,13 +10,20 @@ public class ChatServerProcessTests
 {
     static readonly TimeSpan Bound = TimeSpan.FromSeconds(20);
 
-    [Fact]
-    public void The_demo_shows_the_chat_drops_the_slow_client_and_shuts_down_cleanly_on_its_own()
+    /// <summary>Runs the sample with <paramref name="arguments"/> until it exits by itself; asserts exit code 0; returns what it printed.</summary>
+    static string RunDemoToItsEnd(params string[] arguments)
     {
-        using var demo = SampleProcess.Start();
+        using var demo = SampleProcess.Start(arguments);
         demo.WaitForExit(Bound);
         var output = demo.Output;
         Assert.True(demo.ExitCode == 0, output);
+        return output;
+    }
+
+    [Fact]
+    public void The_demo_shows_the_chat_drops_the_slow_client_and_shuts_down_cleanly_on_its_own()
+    {
+        var output = RunDemoToItsEnd();
         Assert.Contains("alice  |   bob: tests are green, shipping today", output);
         Assert.Contains("(received all 300 pasted lines)", output);
         Assert.Contains("* dave was dropped (", output);
@@ -30,10 +37,7 @@ public class ChatServerProcessTests
     [Fact]
     public void The_demo_with_telemetry_prints_Structured_s_metrics_and_traces_through_OpenTelemetry_s_console_exporter()
     {
-        using var demo = SampleProcess.Start("demo", "--telemetry");
-        demo.WaitForExit(Bound);
-        var output = demo.Output;
-        Assert.True(demo.ExitCode == 0, output);
+        var output = RunDemoToItsEnd("demo", "--telemetry");
         // The demo still ends cleanly (what it shows is the other test's business: this one checks the exporters).
         Assert.Contains(" open=0 members=0", output);
         // The final export, when the demo ends: every task of the demo started and finished.
