@@ -114,6 +114,89 @@ public class NurseryErrorTests
     }
 
     [Fact]
+    public void A_nursery_of_many_children_cancelled_from_outside_rethrows_the_first_child_s_cancellation_alone()
+    {
+        // The nursery hands its scope the first cancellation alone, not an aggregate of them all (docs/performance.md,
+        // issue 13): what comes out is the same object as before that change, the first child's.
+        var childCancellations = new List<Exception>();
+        Exception? thrown = null;
+        var scope = new CancelScope();
+        Run(async () =>
+        {
+            await scope.RunAsync(async () =>
+            {
+                thrown = await Catch(() => Nursery.RunAsync(async n =>
+                {
+                    for (int i = 0; i < 5; i++)
+                    {
+                        n.StartSoon(async () =>
+                        {
+                            try
+                            {
+                                await Time.SleepForeverAsync();
+                            }
+                            catch (Cancelled e)
+                            {
+                                childCancellations.Add(e);
+                                throw;
+                            }
+                        });
+                    }
+                    await Checkpoint.YieldAsync();
+                    scope.Cancel("stop");
+                }));
+                throw thrown!;
+            });
+        });
+        Assert.Equal(5, childCancellations.Count);
+        Assert.Same(childCancellations[0], thrown);
+        Assert.Equal("Cancelled: stop", thrown!.Message);
+        Assert.True(scope.CancelledCaught);
+    }
+
+    [Fact]
+    public void A_failure_among_cancellations_from_outside_keeps_every_cancellation_until_the_outer_scope_strips_them()
+    {
+        // Mixed errors still go up as one aggregate of all of them, in completion order; the outer scope, whose
+        // cancellation they are, strips the cancellations and lets the failure through.
+        Exception? fromNursery = null, fromScope = null;
+        var scope = new CancelScope();
+        Run(async () =>
+        {
+            fromScope = await Catch(() => scope.RunAsync(async () =>
+            {
+                fromNursery = await Catch(() => Nursery.RunAsync(async n =>
+                {
+                    n.StartSoon(async () => await Time.SleepForeverAsync());
+                    n.StartSoon(async () => await Time.SleepForeverAsync());
+                    n.StartSoon(async () =>
+                    {
+                        try
+                        {
+                            await Time.SleepForeverAsync();
+                        }
+                        finally
+                        {
+                            // A cleanup that fails after a checkpoint: its error replaces the child's cancellation.
+                            await new CancelScope { Shield = true }.RunAsync(() => Checkpoint.YieldAsync().AsTask());
+                            throw new FormatException("cleanup failed");
+                        }
+                    });
+                    await Checkpoint.YieldAsync();
+                    scope.Cancel();
+                }));
+                throw fromNursery!;
+            }));
+        });
+        Assert.Collection(Assert.IsType<AggregateException>(fromNursery).InnerExceptions,
+            e => Assert.IsType<Cancelled>(e),
+            e => Assert.IsType<Cancelled>(e),
+            e => Assert.IsType<FormatException>(e));
+        var failure = Assert.Single(Assert.IsType<AggregateException>(fromScope).InnerExceptions);
+        Assert.Equal("cleanup failed", Assert.IsType<FormatException>(failure).Message);
+    }
+
+    [Fact]
     public void Aggregate_helpers_test_pick_and_split_by_type_keeping_the_nesting()
     {
         var group = new AggregateException(new FormatException("a"), new AggregateException(new TimeoutException("b"), new FormatException("c")), new TimeoutException("d"));

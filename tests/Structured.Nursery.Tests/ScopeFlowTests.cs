@@ -202,4 +202,46 @@ public class ScopeFlowTests
             Assert.Null(CancelScope.Current);
         });
     }
+
+    [Fact]
+    public void A_checkpoint_awaited_as_a_Task_delivers_a_cancellation_of_its_scope_that_arrived_while_it_waited()
+    {
+        // The resume check asks the scope the checkpoint was called in, not the scope of whatever execution context
+        // reads the result: AsTask() reads it in none, where only the task's root scope (not cancelled) would be seen.
+        bool resumed = false;
+        var scope = new CancelScope();
+        Run(() => scope.RunAsync(async () =>
+        {
+            var yielded = Checkpoint.YieldAsync().AsTask();
+            scope.Cancel();
+            await yielded;
+            resumed = true;
+        }));
+        Assert.False(resumed);
+        Assert.True(scope.CancelledCaught);
+    }
+
+    [Fact]
+    public void A_checkpoint_awaited_as_a_Task_in_a_shield_goes_on_in_a_cancelled_nursery()
+    {
+        bool cleanedUp = false;
+        Run(() => Nursery.RunAsync(async n =>
+        {
+            n.StartSoon(async () =>
+            {
+                try
+                {
+                    await Time.SleepForeverAsync();
+                }
+                finally
+                {
+                    await new CancelScope { Shield = true }.RunAsync(() => Checkpoint.YieldAsync().AsTask());
+                    cleanedUp = true;
+                }
+            });
+            await Checkpoint.YieldAsync();
+            n.CancelScope.Cancel();
+        }));
+        Assert.True(cleanedUp);
+    }
 }

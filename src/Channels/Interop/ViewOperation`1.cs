@@ -154,7 +154,7 @@ internal sealed class ViewOperation<T> : IValueTaskSource<T>, IValueTaskSource
         if (Interlocked.Exchange(ref _continued, 1) != 0)
             throw new InvalidOperationException("This ValueTask of a channel view already has a continuation; a ValueTask may be awaited once (use AsTask() to await it again).");
         if ((flags & ValueTaskSourceOnCompletedFlags.UseSchedulingContext) != 0
-            && SynchronizationContext.Current is TaskSynchronizationContext { Task: var task })
+            && SynchronizationContext.Current is Parker { Task: var task })
         {
             _task = task;
             _taskContinuation = continuation;

@@ -17,7 +17,7 @@ namespace Structured;
 /// was cancelled) can never wake a later one. The continuation goes to the task's own scheduler: the loop's
 /// ready queue for a loop task, the thread pool otherwise.</para>
 /// </remarks>
-internal sealed class Parker : IValueTaskSource, ILoopTimer
+internal sealed partial class Parker : SynchronizationContext, IValueTaskSource, ILoopTimer
 {
     // _state = (version << 2) | phase; the version is the ValueTask token of the current park.
     // Waking: a waker won and is writing the outcome (and, for an abort, taking the parker out of its wait queue);
@@ -39,7 +39,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     bool _wakeWhenAwaited;
     // The error was made for this wake and never thrown: GetResult throws it as is, without capturing a dispatch state.
     bool _errorUnthrown;
-    Func<TaskInfo, Exception?>? _resumeCheck;
+    IResumeCheck? _resumeCheck;
     Exception? _error;
     Action<object?>? _continuation;
     object? _continuationState;
@@ -141,7 +141,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
     /// the ready queue. With <paramref name="resumeCheck"/>, the task asks it on resuming whether something
     /// happened meanwhile (a cancellation that arrived while it waited its turn, as Trio's checkpoint sees it).
     /// </summary>
-    internal ValueTask Yield(Func<TaskInfo, Exception?>? resumeCheck = null)
+    internal ValueTask Yield(IResumeCheck? resumeCheck = null)
     {
         Debug.Assert(IsIdle, "a parker is parked by one operation at a time");
         _wakeWhenAwaited = true;
@@ -285,7 +285,7 @@ internal sealed class Parker : IValueTaskSource, ILoopTimer
         Volatile.Write(ref _rented, (byte)0);
         if (error is not null && unthrown)
             throw error;
-        error ??= resumeCheck?.Invoke(Task);
+        error ??= resumeCheck?.CheckOnResume();
         if (error is not null)
             ExceptionDispatchInfo.Throw(error);
     }

@@ -19,7 +19,8 @@ public class TaskInfo
     // Off the loop there is no per-task SynchronizationContext, so the current task flows as an AsyncLocal.
     static readonly AsyncLocal<TaskInfo?> s_offLoopCurrent = new();
 
-    // Fields are few on purpose: a task is allocated per spawn (workload W1 counts its bytes).
+    // Fields are few on purpose: a task is allocated per spawn (workload W1 counts its bytes). A loop task's parker is
+    // made with the task, as its SynchronizationContext (Parker+SynchronizationContext.cs); off the loop on first block.
     Parker? _parker;
     int _state;
 
@@ -33,8 +34,9 @@ public class TaskInfo
     {
         _nameOrSource = name;
         Id = Interlocked.Increment(ref s_nextId);
+        Loop = loop;
         if (loop is not null)
-            Context = new TaskSynchronizationContext(loop, this);
+            _parker = new Parker(this);
     }
 
     /// <summary>The task's name: the one given to <c>StartSoon</c>, or the name of the delegate's method.</summary>
@@ -70,7 +72,7 @@ public class TaskInfo
     public long Id { get; }
 
     /// <summary>The loop the task runs on, or null for a task on the thread pool.</summary>
-    public Loop? Loop => Context?.Loop;
+    public Loop? Loop { get; }
 
     /// <summary>Where the task is in its life.</summary>
     public TaskState State
@@ -90,13 +92,13 @@ public class TaskInfo
 
     /// <summary>The running task, or null outside any task.</summary>
     internal static TaskInfo? CurrentOrNull
-        => SynchronizationContext.Current is TaskSynchronizationContext context ? context.Task : s_offLoopCurrent.Value;
+        => SynchronizationContext.Current is Parker context ? context.Task : s_offLoopCurrent.Value;
 
     /// <summary>Makes <paramref name="task"/> current for the rest of this execution context (off the loop).</summary>
     internal static void SetOffLoopCurrent(TaskInfo? task) => s_offLoopCurrent.Value = task;
 
-    /// <summary>The SynchronizationContext of a loop task: awaits in the task resume through it, on the loop.</summary>
-    internal TaskSynchronizationContext? Context { get; }
+    /// <summary>The SynchronizationContext of a loop task (its own parker): awaits in the task resume through it, on the loop. Null off the loop.</summary>
+    internal Parker? Context => Loop is null ? null : _parker;
 
     /// <summary>
     /// Cancellation state owned by Structured.Nursery: the task's root scope (the scope of the nursery it runs in),

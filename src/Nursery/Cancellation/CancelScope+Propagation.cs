@@ -40,7 +40,8 @@ public sealed partial class CancelScope
             var left = StripCancellations(inners[i], out bool innerStripped);
             if (innerStripped && kept is null)
             {
-                kept = new List<Exception>(inners.Count);
+                // Not inners.Count: an aggregate of cancellations only (a cancelled nursery's) keeps none.
+                kept = new List<Exception>(i + 1);
                 for (int j = 0; j < i; j++)
                     kept.Add(inners[j]);
             }
@@ -77,7 +78,7 @@ public sealed partial class CancelScope
             loop.PostInternal(PropagateFromLoop);
             return;
         }
-        PendingCancellation? tokens = null;
+        PendingCancellation tokens = default;
         using (new ScopeGate(Gate))
         {
             if (_state == Active)
@@ -86,18 +87,18 @@ public sealed partial class CancelScope
                 Refresh(this, ref tokens);
             }
         }
-        CancelTokens(tokens, errorsTo);
+        CancelTokens(ref tokens, errorsTo);
     }
 
     void PropagateFromLoop()
     {
-        PendingCancellation? tokens = null;
+        PendingCancellation tokens = default;
         if (_state == Active)
         {
             DisarmTimer();
             Refresh(this, ref tokens);
         }
-        CancelTokens(tokens);
+        CancelTokens(ref tokens);
     }
 
     bool ForeignThreadOnLoop(out Loop loop)
@@ -116,7 +117,7 @@ public sealed partial class CancelScope
     /// <see cref="CancelTokens"/> once the gate is left.
     /// Iterative, so 5,000 nested scopes do not overflow the stack. Caller holds the gate (or is on the loop).
     /// </summary>
-    static void Refresh(CancelScope start, ref PendingCancellation? tokens)
+    static void Refresh(CancelScope start, ref PendingCancellation tokens)
     {
         var node = start;
         while (true)
@@ -139,13 +140,13 @@ public sealed partial class CancelScope
                 else if (newlyCancelled)
                 {
                     if (node._rare?.TokenSource is { } source)
-                        (tokens ??= new PendingCancellation()).AddToken(source);
+                        tokens.AddToken(source);
                     if (node._parkedHead is not null && node.LoopOwner is not null)
-                        (tokens ??= new PendingCancellation()).AddWakeScope(node, canceller);
+                        tokens.AddWakeScope(node, canceller);
                     else
                     {
                         for (var parked = node._parkedHead; parked is not null; parked = parked.ScopeNext)
-                            (tokens ??= new PendingCancellation()).AddWake(parked, parked.Version, new Cancelled(canceller));
+                            tokens.AddWake(parked, parked.Version, new Cancelled(canceller));
                     }
                 }
             }
@@ -168,9 +169,9 @@ public sealed partial class CancelScope
     /// scopes' tokens have run, so an error they throw still reaches the scope's exit (see ILoopTimer.Fire).
     /// </summary>
     /// <exception cref="AggregateException">Callbacks registered on the tokens threw; every task was woken all the same.</exception>
-    static void CancelTokens(PendingCancellation? pending, CancelScope? errorsTo = null)
+    static void CancelTokens(ref PendingCancellation pending, CancelScope? errorsTo = null)
     {
-        if (pending is null)
+        if (pending.IsEmpty)
             return;
         List<Exception>? errors = null;
         try
@@ -250,6 +251,9 @@ public sealed partial class CancelScope
     /// <summary>The exception a checkpoint throws in code whose innermost scope is this one, or null when it is not cancelled.</summary>
     internal Cancelled? CancellationHere()
         => EffectiveCanceller is { } canceller ? new Cancelled(canceller) : null;
+
+    /// <summary>A checkpoint that yielded in this scope resumes: a cancellation that arrived while it waited its turn is delivered there.</summary>
+    Exception? IResumeCheck.CheckOnResume() => CancellationHere();
 
     /// <summary>Registers a parked task so that a cancellation wakes it; wakes it at once if the scope is cancelled already.</summary>
     internal void RegisterParked(Parker parker)

@@ -38,7 +38,7 @@ public sealed partial class CancelScope
     /// </summary>
     internal void Reparent(CancelScope newParent)
     {
-        PendingCancellation? tokens = null;
+        PendingCancellation tokens = default;
         using (new ScopeGate(Gate))
             Parent?.UnlinkChild(this);
         using (new ScopeGate(newParent.Gate))
@@ -48,7 +48,7 @@ public sealed partial class CancelScope
             SetGateOfSubtree(newParent.Gate);
             Refresh(this, ref tokens);
         }
-        CancelTokens(tokens);
+        CancelTokens(ref tokens);
     }
 
     void SetGateOfSubtree(Lock? gate)

@@ -27,7 +27,7 @@ namespace Structured;
 /// </code>
 /// </example>
 [DebuggerDisplay("{ToString(),nq}")]
-public sealed partial class CancelScope : IParkRegistration, ILoopTimer
+public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResumeCheck
 {
     const int Unentered = 0, Active = 1, Exited = 2;
 
@@ -221,7 +221,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
             loop.PostInternal(() => SetShield(value));
             return;
         }
-        PendingCancellation? tokens = null;
+        PendingCancellation tokens = default;
         using (new ScopeGate(Gate))
         {
             if (_shield == value)
@@ -230,7 +230,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer
             if (_state == Active)
                 Refresh(this, ref tokens);
         }
-        CancelTokens(tokens);
+        CancelTokens(ref tokens);
     }
 
     /// <summary>

@@ -10,9 +10,11 @@ namespace Structured;
 /// task leaves its scope's list only when it resumes, which on the loop happens after this cancellation returns, and
 /// a task that parks in a scope that is cancelled already is woken at once instead of listed (RegisterParked).</para>
 /// <para>The lists are made when first needed, and the first scope to wake is held in fields: a deadline that fires
-/// cancels one scope with one parked task (W5 fires 100,000 of them), and then this object is all it allocates.</para>
+/// cancels one scope with one parked task (W5 fires 100,000 of them), and then it allocates nothing here.</para>
+/// <para>A struct on the canceller's stack, passed by reference from the collecting to the carrying out: 56 B less per
+/// firing deadline than an object (W5).</para>
 /// </remarks>
-internal sealed class PendingCancellation
+internal struct PendingCancellation
 {
     /// <summary>The token sources to cancel, or null.</summary>
     internal List<CancellationTokenSource>? Tokens;
@@ -25,6 +27,9 @@ internal sealed class PendingCancellation
 
     /// <summary>On the loop: the other scopes whose parked tasks to wake, or null.</summary>
     internal List<(CancelScope Scope, CancelScope Canceller)>? MoreWakeScopes;
+
+    /// <summary>Whether there is nothing to do.</summary>
+    internal readonly bool IsEmpty => Tokens is null && Wakes is null && FirstWakeScope is null;
 
     internal void AddToken(CancellationTokenSource source) => (Tokens ??= []).Add(source);
 

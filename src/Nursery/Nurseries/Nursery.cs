@@ -36,6 +36,9 @@ public sealed class Nursery : IParkWaiter
     int _live;
     int _pendingStarts;
     List<Exception>? _errors;
+    // Whether every error in _errors is one of our cancellations (what a cancelled nursery's children end with, W6): then
+    // the scope's exit gets the first alone, not an aggregate copy of them all that it would strip again at once.
+    bool _errorsAreOurCancellations = true;
     bool _bodyDone;
     volatile bool _closed;
     Parker? _waiting;
@@ -350,14 +353,38 @@ public sealed class Nursery : IParkWaiter
     // and every cancelled child of a cancelled nursery comes through here (W6).
     void AddError(Exception error, TaskInfo task, string? nameSuffix = null)
     {
-        using (new ScopeGate(_scope.Gate))
-            (_errors ??= []).Add(error);
-        _scope.MarkOwnTokenCancellations(error);
-        if (!CancelScope.IsOurCancellation(error))
+        if (IsOurs(error))
         {
-            NurseryTelemetry.NurseryError(error);
-            _scope.RequestCancel(CancelReasons.SiblingFailed(task.Name + nameSuffix, error), byDeadline: false, cause: CancelCause.SiblingError);
+            using (new ScopeGate(_scope.Gate))
+                Record(error, ours: true);
         }
+        else
+        {
+            Fail(error, task, nameSuffix);
+        }
+    }
+
+    /// <summary>Whether <paramref name="error"/> is one of our cancellations, once this scope's token cancellations are marked as ours.</summary>
+    bool IsOurs(Exception error)
+    {
+        _scope.MarkOwnTokenCancellations(error);
+        return CancelScope.IsOurCancellation(error);
+    }
+
+    /// <summary>Records a real failure and cancels the siblings.</summary>
+    void Fail(Exception error, TaskInfo task, string? nameSuffix = null)
+    {
+        using (new ScopeGate(_scope.Gate))
+            Record(error, ours: false);
+        NurseryTelemetry.NurseryError(error);
+        _scope.RequestCancel(CancelReasons.SiblingFailed(task.Name + nameSuffix, error), byDeadline: false, cause: CancelCause.SiblingError);
+    }
+
+    /// <summary>Keeps an error for the nursery's exit. Caller holds the gate.</summary>
+    void Record(Exception error, bool ours)
+    {
+        (_errors ??= []).Add(error);
+        _errorsAreOurCancellations &= ours;
     }
 
     /// <summary>
@@ -369,11 +396,19 @@ public sealed class Nursery : IParkWaiter
 
     internal void ChildFinished(NurseryTask child, Exception? error)
     {
-        if (error is not null && IsQuietEnd?.Invoke(error) != true)
-            AddError(error, child);
+        bool record = error is not null && IsQuietEnd?.Invoke(error) != true;
+        bool ours = record && IsOurs(error!);
+        if (record && !ours)
+            Fail(error!, child);
         Parker? wake;
+        // A cancelled child (every child of a cancelled nursery, W6) records and leaves in one turn of the gate: off the
+        // loop, the children finish on several threads at once and contend for it.
         using (new ScopeGate(_scope.Gate))
+        {
+            if (ours)
+                Record(error!, ours: true);
             wake = UnlinkChild(child);
+        }
         wake?.TryWake();
     }
 
@@ -438,13 +473,17 @@ public sealed class Nursery : IParkWaiter
     Exception? Close(TaskInfo task)
     {
         List<Exception>? errors;
+        bool onlyOurCancellations;
         using (new ScopeGate(_scope.Gate))
         {
             _closed = true;
             errors = _errors;
             _errors = null;
+            onlyOurCancellations = _errorsAreOurCancellations;
         }
-        var remaining = _scope.Exit(task, errors is null ? null : new AggregateException(errors));
+        // Only cancellations: the scope catches them all or lets them go as one (the first), so it gets the first alone.
+        Exception? collected = errors is null ? null : onlyOurCancellations ? errors[0] : new AggregateException(errors);
+        var remaining = _scope.Exit(task, collected);
         if (remaining is AggregateException aggregate && aggregate.InnerExceptions.All(CancelScope.IsOurCancellation))
             return aggregate.InnerExceptions[0];
         return remaining;

@@ -10,14 +10,14 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     static readonly ContextCallback s_stepInContext = static s => ((NurseryTask)s!).Step();
     static readonly Action<object?> s_completeOnLoop = static s => ((NurseryTask)s!).Complete();
 
-    // The completion of a loop task's body, registered with the task's own TaskSynchronizationContext captured: .NET
+    // The completion of a loop task's body, registered with the task's own SynchronizationContext (its parker) captured: .NET
     // then runs it either inline, only when that context is current (the body ended in one of the task's own steps),
     // or posts it to that context, which the loop runs as a step of the task with the context installed. Either way
     // the current context names the task, so one static delegate serves every task instead of an Action bound to
     // each (64 B per parked task: docs/performance.md, issue 13).
     static readonly Action s_bodyCompletedInOwnContext = static () =>
     {
-        if (SynchronizationContext.Current is not TaskSynchronizationContext { Task: NurseryTask task })
+        if (SynchronizationContext.Current is not Parker { Task: NurseryTask task })
             throw new InvalidOperationException("A loop task's body completed outside its own SynchronizationContext (a bug in Structured).");
         task.OnTaskCompleted();
     };
@@ -113,7 +113,7 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
         _bodyOrTask = task;
         if (task.IsCompleted)
             Complete();
-        else if (SynchronizationContext.Current is TaskSynchronizationContext context && ReferenceEquals(context.Task, this))
+        else if (SynchronizationContext.Current is Parker context && ReferenceEquals(context, Context))
             // Not ConfigureAwait(false): with a SynchronizationContext current, .NET would send that continuation
             // to the thread pool. Captured, it runs inline when the task ends on the loop (the usual case).
             task.GetAwaiter().UnsafeOnCompleted(s_bodyCompletedInOwnContext);

@@ -16,13 +16,6 @@ internal static class Blocking
     /// </summary>
     internal static TaskInfo CurrentTask() => TaskInfo.CurrentOrNull ?? new TaskInfo("(external)", Loop.Current);
 
-    /// <summary>
-    /// Asked by a yielding task when it resumes: a cancellation that arrived while it waited for its turn is
-    /// delivered there, so a checkpoint never lets a pending cancellation slip (Trio's checkpoint is abortable).
-    /// </summary>
-    internal static readonly Func<TaskInfo, Exception?> CancellationOnResume
-        = static task => CancelScope.CurrentIn(task)?.CancellationHere();
-
     /// <summary>Throws <see cref="Cancelled"/> if the task's innermost scope is cancelled.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void ThrowIfCancelled(TaskInfo task)

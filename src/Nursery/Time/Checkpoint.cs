@@ -23,10 +23,14 @@ public static class Checkpoint
     public static ValueTask YieldAsync(CancellationToken cancellationToken)
     {
         var task = Blocking.CurrentTask();
-        Blocking.ThrowIfCancelled(task);
+        // The scope is read here, in the yielding flow, and asked again on resuming: read then, it would be the scope
+        // of whatever execution context reads the result (a ValueTask.AsTask() reads it in none: the task's root scope).
+        var scope = CancelScope.CurrentIn(task);
+        if (scope?.CancellationHere() is { } cancelled)
+            throw cancelled;
         cancellationToken.ThrowIfCancellationRequested();
         task.BudgetUsed = 0;
-        return task.RentParker().Yield(Blocking.CancellationOnResume);
+        return task.RentParker().Yield(scope);
     }
 
     /// <summary>Throws <see cref="Cancelled"/> if the code here is cancelled; never yields.</summary>
