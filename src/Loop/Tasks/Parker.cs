@@ -16,6 +16,7 @@ namespace Structured;
 /// also holds the park's version, so a late waker of an earlier park (a system timer firing after its sleep
 /// was cancelled) can never wake a later one. The continuation goes to the task's own scheduler: the loop's
 /// ready queue for a loop task, the thread pool otherwise.</para>
+/// <para>A loop task's own parker is also its SynchronizationContext (Parker+SynchronizationContext.cs).</para>
 /// </remarks>
 internal sealed partial class Parker : SynchronizationContext, IValueTaskSource, ILoopTimer
 {

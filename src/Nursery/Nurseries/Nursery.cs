@@ -28,17 +28,13 @@ namespace Structured;
 /// </code>
 /// </example>
 [DebuggerDisplay("{ToString(),nq}")]
-public sealed class Nursery : IParkWaiter
+public sealed partial class Nursery : IParkWaiter
 {
     readonly CancelScope _scope = new();
     readonly TaskInfo _owner;
     NurseryTask? _firstChild, _lastChild;
     int _live;
     int _pendingStarts;
-    List<Exception>? _errors;
-    // Whether every error in _errors is one of our cancellations (what a cancelled nursery's children end with, W6): then
-    // the scope's exit gets the first alone, not an aggregate copy of them all that it would strip again at once.
-    bool _errorsAreOurCancellations = true;
     bool _bodyDone;
     volatile bool _closed;
     Parker? _waiting;
@@ -349,44 +345,6 @@ public sealed class Nursery : IParkWaiter
         return waiting;
     }
 
-    // The task's name is read only for a real failure: naming a task after its delegate costs reflection and a string,
-    // and every cancelled child of a cancelled nursery comes through here (W6).
-    void AddError(Exception error, TaskInfo task, string? nameSuffix = null)
-    {
-        if (IsOurs(error))
-        {
-            using (new ScopeGate(_scope.Gate))
-                Record(error, ours: true);
-        }
-        else
-        {
-            Fail(error, task, nameSuffix);
-        }
-    }
-
-    /// <summary>Whether <paramref name="error"/> is one of our cancellations, once this scope's token cancellations are marked as ours.</summary>
-    bool IsOurs(Exception error)
-    {
-        _scope.MarkOwnTokenCancellations(error);
-        return CancelScope.IsOurCancellation(error);
-    }
-
-    /// <summary>Records a real failure and cancels the siblings.</summary>
-    void Fail(Exception error, TaskInfo task, string? nameSuffix = null)
-    {
-        using (new ScopeGate(_scope.Gate))
-            Record(error, ours: false);
-        NurseryTelemetry.NurseryError(error);
-        _scope.RequestCancel(CancelReasons.SiblingFailed(task.Name + nameSuffix, error), byDeadline: false, cause: CancelCause.SiblingError);
-    }
-
-    /// <summary>Keeps an error for the nursery's exit. Caller holds the gate.</summary>
-    void Record(Exception error, bool ours)
-    {
-        (_errors ??= []).Add(error);
-        _errorsAreOurCancellations &= ours;
-    }
-
     /// <summary>
     /// A child's error this accepts ends the child quietly: not recorded, siblings not cancelled. Set once, before
     /// children start, by Structured.Hosting on a service's root nursery: a task that stops on the host's stopping token
@@ -467,26 +425,6 @@ public sealed class Nursery : IParkWaiter
             _closed = true;
         }
         return parker.Yield();
-    }
-
-    /// <summary>Leaves the nursery's scope and says what to throw: null, an aggregate of the errors, or a lone cancellation from outside.</summary>
-    Exception? Close(TaskInfo task)
-    {
-        List<Exception>? errors;
-        bool onlyOurCancellations;
-        using (new ScopeGate(_scope.Gate))
-        {
-            _closed = true;
-            errors = _errors;
-            _errors = null;
-            onlyOurCancellations = _errorsAreOurCancellations;
-        }
-        // Only cancellations: the scope catches them all or lets them go as one (the first), so it gets the first alone.
-        Exception? collected = errors is null ? null : onlyOurCancellations ? errors[0] : new AggregateException(errors);
-        var remaining = _scope.Exit(task, collected);
-        if (remaining is AggregateException aggregate && aggregate.InnerExceptions.All(CancelScope.IsOurCancellation))
-            return aggregate.InnerExceptions[0];
-        return remaining;
     }
 
     internal IEnumerable<NurseryTask> LiveChildren()
