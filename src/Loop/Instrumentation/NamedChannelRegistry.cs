@@ -16,6 +16,9 @@ internal static class NamedChannelRegistry
 
     internal static void Add(INamedChannel channel)
     {
+        // The channel instruments are created with the meter; a program (or test) whose first use of Structured is a
+        // named channel, before any loop or task, would otherwise have them reported by nobody.
+        StructuredMetrics.EnsureCreated();
         lock (s_gate)
         {
             if (s_channels.Count >= s_pruneAt)

@@ -103,6 +103,9 @@ internal static class StructuredMetrics
 
     // ---------------------------------------------------------------- hooks of the loop (one line each at the call site)
 
+    /// <summary>Makes sure the meter and all its instruments exist (reading a field runs the type's initializer).</summary>
+    internal static void EnsureCreated() => GC.KeepAlive(Meter);
+
     /// <summary>The enqueue time of a ready-queue item, when the lag is measured; else <see cref="NoTimestamp"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static long EnqueueTimestamp(TimeProvider clock) => LoopLag.Enabled ? clock.GetTimestamp() : NoTimestamp;
