@@ -16,12 +16,14 @@ internal static class Blocking
     /// </summary>
     internal static TaskInfo CurrentTask() => TaskInfo.CurrentOrNull ?? new TaskInfo("(external)", Loop.Current);
 
-    /// <summary>Throws <see cref="Cancelled"/> if the task's innermost scope is cancelled.</summary>
+    /// <summary>Throws <see cref="Cancelled"/> if the task's innermost scope is cancelled; returns that scope (null when there is none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void ThrowIfCancelled(TaskInfo task)
+    internal static CancelScope? ThrowIfCancelled(TaskInfo task)
     {
-        if (CancelScope.CurrentIn(task) is { EffectiveCanceller: not null } scope)
+        var scope = CancelScope.CurrentIn(task);
+        if (scope is { EffectiveCanceller: not null })
             throw scope.CancellationHere()!;
+        return scope;
     }
 
     /// <summary>

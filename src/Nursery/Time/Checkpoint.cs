@@ -25,9 +25,7 @@ public static class Checkpoint
         var task = Blocking.CurrentTask();
         // The scope is read here, in the yielding flow, and asked again on resuming: read then, it would be the scope
         // of whatever execution context reads the result (a ValueTask.AsTask() reads it in none: the task's root scope).
-        var scope = CancelScope.CurrentIn(task);
-        if (scope?.CancellationHere() is { } cancelled)
-            throw cancelled;
+        var scope = Blocking.ThrowIfCancelled(task);
         cancellationToken.ThrowIfCancellationRequested();
         task.BudgetUsed = 0;
         return task.RentParker().Yield(scope);
