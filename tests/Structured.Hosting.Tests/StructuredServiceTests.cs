@@ -158,6 +158,8 @@ public class StructuredServiceTests
         Assert.Equal(2, errors.Count);
         Assert.IsType<InvalidOperationException>(errors[0].Error);
         Assert.IsType<IOException>(errors[1].Error);
+        Assert.EndsWith("error 1 of 2, in task 'doomed'.", errors[0].Message, StringComparison.Ordinal);
+        Assert.EndsWith("error 2 of 2, in task 'sibling'.", errors[1].Message, StringComparison.Ordinal);
         Assert.All(errors, e => Assert.Equal(LogLevel.Error, e.Level));
         var summary = Assert.Single(log.WithEvent(8));
         Assert.Equal(LogLevel.Critical, summary.Level);

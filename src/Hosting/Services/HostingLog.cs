@@ -23,8 +23,8 @@ internal static partial class HostingLog
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Structured service '{Service}' ignored cancellation for {AbandonTimeout} after the ShutdownTimeout ran out; abandoning its remaining tasks (still running after StopAsync). Stuck here:\n{TaskTree}")]
     internal static partial void Abandoned(ILogger logger, string service, TimeSpan abandonTimeout, string taskTree);
 
-    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Structured service '{Service}' failed: error {Index} of {Count}.")]
-    internal static partial void Error(ILogger logger, Exception error, string service, int index, int count);
+    [LoggerMessage(EventId = 7, Level = LogLevel.Error, Message = "Structured service '{Service}' failed: error {Index} of {Count}, in task '{Task}'.")]
+    internal static partial void Error(ILogger logger, Exception error, string service, int index, int count, string task);
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Critical, Message = "Structured service '{Service}' failed with {Count} error(s); stopping the host with exit code 1.")]
     internal static partial void Failed(ILogger logger, string service, int count);

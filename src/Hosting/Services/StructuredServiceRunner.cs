@@ -228,7 +228,7 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
         }
         var name = _service.Name;
         for (int i = 0; i < errors.Count; i++)
-            HostingLog.Error(_logger, errors[i], name, i + 1, errors.Count);
+            HostingLog.Error(_logger, errors[i], name, i + 1, errors.Count, errors[i].GetTaskName() ?? name);
         HostingLog.Failed(_logger, name, errors.Count);
         MarkFailed();
     }

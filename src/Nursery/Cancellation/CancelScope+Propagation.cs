@@ -51,7 +51,7 @@ public sealed partial class CancelScope
         }
         if (kept is null)
             return error;
-        return kept.Count == 0 ? null : new AggregateException(kept);
+        return kept.Count == 0 ? null : FailedTask.Remaining(aggregate, kept);
     }
 
     /// <summary>Requests cancellation: sets the flag (first reason wins) and, if active, cancels the subtree.</summary>

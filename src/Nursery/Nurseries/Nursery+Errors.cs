@@ -30,13 +30,21 @@ public sealed partial class Nursery
         return CancelScope.IsOurCancellation(error);
     }
 
-    /// <summary>Records a real failure and cancels the siblings.</summary>
+    /// <summary>Records a real failure, with the name of the task it came from, and cancels the siblings.</summary>
     void Fail(Exception error, TaskInfo task, string? nameSuffix = null)
     {
+        var name = task.Name + nameSuffix;
         using (new ScopeGate(_scope.Gate))
+        {
+            // The same exception twice: a child's error that a sibling or the body awaited (ChildResult.WaitAsync) and let
+            // go. It is one failure, reported once, under the task it came from.
+            if (_errors is not null && _errors.Contains(error))
+                return;
             Record(error, ours: false);
+        }
+        FailedTask.Tag(error, name);
         NurseryTelemetry.NurseryError(error);
-        _scope.RequestCancel(CancelReasons.SiblingFailed(task.Name + nameSuffix, error), byDeadline: false, cause: CancelCause.SiblingError);
+        _scope.RequestCancel(CancelReasons.SiblingFailed(name, error), byDeadline: false, cause: CancelCause.SiblingError);
     }
 
     /// <summary>Keeps an error for the nursery's exit. Caller holds the gate.</summary>
@@ -59,7 +67,7 @@ public sealed partial class Nursery
             onlyOurCancellations = _errorsAreOurCancellations;
         }
         // Only cancellations: the scope catches them all or lets them go as one (the first), so it gets the first alone.
-        Exception? collected = errors is null ? null : onlyOurCancellations ? errors[0] : new AggregateException(errors);
+        Exception? collected = errors is null ? null : onlyOurCancellations ? errors[0] : FailedTask.Aggregate(errors, _owner.Name);
         var remaining = _scope.Exit(task, collected);
         if (remaining is AggregateException aggregate && aggregate.InnerExceptions.All(CancelScope.IsOurCancellation))
             return aggregate.InnerExceptions[0];
