@@ -20,8 +20,8 @@ internal static partial class AspNetCoreLog
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Structured requests stopped: every request and every task of their nurseries has finished.")]
     internal static partial void Stopped(ILogger logger);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Structured requests: the host's ShutdownTimeout ran out ({After} after the stop began) before {Count} request(s) in flight finished; cancelling them, exit code 1. Still running:\n{TaskTree}")]
-    internal static partial void ShutdownTimeoutExpired(ILogger logger, string after, int count, string taskTree);
+    [LoggerMessage(EventId = 5, Level = LogLevel.Error, Message = "Structured requests: the host's ShutdownTimeout ran out ({After} after the stop began, {Lead} kept back for them to answer before the server aborts their connections) before {Count} request(s) in flight finished; cancelling them, exit code 1. Still running:\n{TaskTree}")]
+    internal static partial void ShutdownTimeoutExpired(ILogger logger, string after, string lead, int count, string taskTree);
 
     [LoggerMessage(EventId = 6, Level = LogLevel.Error, Message = "Structured requests: {Count} request(s) ignored cancellation for {AbandonTimeout} after the ShutdownTimeout ran out; abandoning them (still running after the host stopped). Stuck here:\n{TaskTree}")]
     internal static partial void Abandoned(ILogger logger, int count, TimeSpan abandonTimeout, string taskTree);

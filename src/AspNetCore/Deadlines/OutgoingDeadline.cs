@@ -27,6 +27,52 @@ internal static class OutgoingDeadline
     }
 
     /// <summary>
+    /// The scope whose deadline is the calling flow's effective deadline (the earliest up to the nearest shield), or
+    /// null when the flow has no deadline.
+    /// </summary>
+    internal static CancelScope? DeadlineOwner()
+    {
+        var scope = CancelScope.Current;
+        if (scope is null)
+            return null;
+        // The scopes around the calling code cannot exit while it runs; the gate keeps a parent link from moving under us.
+        using var gate = new ScopeGate(scope.Gate);
+        CancelScope? owner = null;
+        var earliest = TimeSpan.MaxValue;
+        for (var s = scope; s is not null; s = s.Parent)
+        {
+            var deadline = s.Deadline;
+            if (deadline < earliest)
+                (earliest, owner) = (deadline, s);
+            if (s.Shield)
+                break;
+        }
+        return owner;
+    }
+
+    /// <summary>
+    /// Ends the calling flow as its deadline would, before the deadline: the scope that owns the effective deadline is
+    /// cancelled as by its deadline (<c>FailAfter</c> throws <see cref="TimeoutException"/>, <c>MoveOnAfter</c> moves on, a
+    /// request's scope answers 504), with its deadline's reason followed by <paramref name="what"/> (the hop that ran
+    /// out of time); then throws that scope's <see cref="Cancelled"/>. For a call whose remaining time could not cover it:
+    /// one not sent (no more than the margin left), or one whose receiver answered that the deadline it was sent passed.
+    /// </summary>
+    /// <param name="what">The hop, such as "downstream: GET http://stock/x answered 504 ...".</param>
+    /// <exception cref="Cancelled">Always: the flow's scope, cancelled by this call (or already cancelled).</exception>
+    internal static async ValueTask EndAsDeadlineAsync(string what)
+    {
+        Checkpoint.ThrowIfCancelled();
+        if (DeadlineOwner() is { } owner && owner.Deadline is var deadline && deadline != TimeSpan.MaxValue)
+        {
+            string reason = owner.DeadlineReason(deadline.Ticks, Time.Now.Ticks) + " " + what;
+            owner.RequestCancel(reason, byDeadline: true);
+        }
+        // The cancellation reaches this flow at once off the loop, and as the loop runs it from another thread: a
+        // checkpoint that waits throws it.
+        await Time.SleepForeverAsync();
+    }
+
+    /// <summary>
     /// Throws the calling flow's <see cref="Cancelled"/> when it is cancelled, or when its effective deadline has
     /// passed (waiting the moment until the scope's deadline timer fires, so that the reason is the scope's own);
     /// returns when neither holds.

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Grpc.Core;
 using Grpc.Core.Interceptors;
 
@@ -8,11 +9,23 @@ internal sealed class ScopedCall<TRequest, TResponse>(
     ClientInterceptorContext<TRequest, TResponse> context,
     TimeSpan? scopeDeadline,
     CancellationTokenSource? linked,
+    TimeSpan margin,
+    TimeSpan remaining,
     CancellationToken scopeToken) : IDisposable
     where TRequest : class
     where TResponse : class
 {
     internal ClientInterceptorContext<TRequest, TResponse> Context => context;
+
+    /// <summary>Whether the scope's deadline was the call's and no more than the margin of it remained: the call is not made.</summary>
+    internal bool NoTimeLeft => scopeDeadline is not null && margin > TimeSpan.Zero && remaining <= margin;
+
+    /// <summary>A call with no more than the margin left: ends the caller's flow as its deadline would (see <see cref="OutgoingDeadline.EndAsDeadlineAsync"/>).</summary>
+    internal async Task NotSentAsync()
+    {
+        await OutgoingDeadline.EndAsDeadlineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"before {context.Method.FullName} was called: {remaining.TotalMilliseconds:0.###} ms remained, no more than the margin of {margin.TotalMilliseconds:0.###} ms kept back for the answer"));
+    }
 
     /// <summary>Whether <paramref name="error"/> is the scope ending the call: its token cancelled it, or the deadline the scope set passed.</summary>
     internal bool EndedByScope(RpcException error)
@@ -31,7 +44,16 @@ internal sealed class ScopedCall<TRequest, TResponse>(
             // The gRPC client's deadline timer (on the wall clock) may fire a moment before the scope's (on the monotonic
             // clock): wait for the scope's deadline, which cancels this sleep with the scope's Cancelled as it fires.
             if (e.StatusCode == StatusCode.DeadlineExceeded && scopeDeadline is { } deadline)
+            {
+                // With a margin, the deadline the call was given ran out that much before the caller's: the chain ends
+                // as a deadline here too, now, with a reason that names the call.
+                if (margin > TimeSpan.Zero && Time.Now < deadline)
+                {
+                    await OutgoingDeadline.EndAsDeadlineAsync(string.Create(CultureInfo.InvariantCulture,
+                        $"downstream: {context.Method.FullName} ended with DeadlineExceeded ({e.Status.Detail}) when the {(remaining - margin).TotalMilliseconds:0.###} ms it was given ran out ({margin.TotalMilliseconds:0.###} ms before the deadline here)"));
+                }
                 await Time.SleepUntilAsync(deadline);
+            }
             await OutgoingDeadline.ThrowIfScopeEndedAsync();
             throw;
         }

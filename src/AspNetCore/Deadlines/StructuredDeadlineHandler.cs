@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Net;
 
 namespace Structured;
 
@@ -9,17 +10,21 @@ namespace Structured;
 /// call before anything is sent.
 /// </summary>
 /// <remarks>
-/// <para>Register it with <c>services.AddHttpClient(...).AddStructuredDeadlines()</c>, or put it in a handler chain
-/// yourself. The handler is stateless: one instance serves any number of calls, from any flow.</para>
+/// <para>Register it with <c>services.AddHttpClient(...).AddStructuredDeadlines()</c>, which puts it after every other
+/// handler of the client (a resilience handler included, whatever the order of the calls), or put it in a handler chain
+/// yourself, after any retrying handler. The handler is stateless: one instance serves any number of calls, from any flow.</para>
 /// <para><b>Errors.</b> When the scope is cancelled (before or during the call) or its deadline passes, the call throws
 /// the scope's <see cref="Cancelled"/> with the scope's reason, which the scope catches at its exit as its own
 /// cancellation (<c>MoveOnAfter</c> moves on, <c>FailAfter</c> turns it into a <see cref="TimeoutException"/>, a request's
-/// scope answers 504). Other errors, and a cancellation by the token given to <c>SendAsync</c>, come out unchanged.</para>
-/// <para><b>The margin.</b> The receiver counts the timeout from when the request reaches it, so its deadline falls a
-/// little after the caller's, and the caller's own deadline always fires first: the receiver then sees an abort, not
-/// its deadline. A margin kept back for the answer (<c>AddStructuredDeadlines(margin: ...)</c>) makes the receiver's
-/// deadline fire that much earlier, so that its answer (a 504 naming the deadline) gets back in time. A call with no
-/// more than the margin left is not made: it throws <see cref="TimeoutException"/>.</para>
+/// scope answers 504). Other errors, and a cancellation by the token given to <c>SendAsync</c> (a resilience handler's
+/// attempt timeout), come out unchanged.</para>
+/// <para><b>When the deadline runs out for the call.</b> The header is the remaining time less <see cref="Margin"/>, rounded
+/// down to the millisecond. A call with no more than the margin left is not made, and a 504 that comes back once the time
+/// it was sent has run out (the receiver's deadline, not a proxy's own timeout, which comes back sooner) is the deadline
+/// too: the chain ends as a deadline at every hop. With a margin, the scope that owns the deadline is cancelled as by its
+/// deadline at once, with its reason followed by the call's ("... passed downstream: GET http://stock/x answered 504
+/// ..."); without one, the 504 came back within the header's rounding, a moment before the deadline here, and the call
+/// waits for it: the scope's own deadline ends it.</para>
 /// <para>Outside any scope, or with no deadline, no header is sent and only the scope's cancellation applies. The
 /// remaining time is on the caller's clock (<see cref="Time.Now"/>): a virtual clock's time on a test loop.</para>
 /// </remarks>
@@ -38,6 +43,8 @@ public sealed class StructuredDeadlineHandler : DelegatingHandler
         Margin = margin;
     }
 
+    volatile bool _chainChecked;
+
     /// <summary>The header the remaining time is sent in.</summary>
     public string HeaderName { get; }
 
@@ -45,24 +52,65 @@ public sealed class StructuredDeadlineHandler : DelegatingHandler
     public TimeSpan Margin { get; }
 
     /// <summary>Sends <paramref name="request"/> with the remaining deadline, cancelled with the calling code's scope.</summary>
-    /// <exception cref="Cancelled">The calling code's scope is cancelled or its deadline has passed (before the call: nothing was sent).</exception>
-    /// <exception cref="TimeoutException">No more than <see cref="Margin"/> is left before the deadline: nothing was sent.</exception>
+    /// <exception cref="InvalidOperationException">A resilience handler stands between this handler and the network (put this one after it).</exception>
+    /// <exception cref="Cancelled">
+    /// The calling code's scope is cancelled or its deadline has passed (before the call: nothing was sent); or the
+    /// deadline ran out for this call: no more than <see cref="Margin"/> was left (nothing was sent), or the receiver
+    /// answered 504 once the time it was sent had run out. In the last two cases the scope that owns the deadline is
+    /// cancelled as by its deadline, with a reason that names the call.
+    /// </exception>
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (!_chainChecked)
+            CheckChain();
         // Fails here, before a byte is sent, when the deadline has passed.
         var remaining = await OutgoingDeadline.RemainingAsync();
+        var sent = TimeSpan.Zero;
+        var sentAt = TimeSpan.Zero;
         if (remaining is { } left)
         {
-            var sent = left - Margin;
-            if (sent <= TimeSpan.Zero)
+            if (left <= Margin)
             {
-                throw new TimeoutException(string.Create(CultureInfo.InvariantCulture,
-                    $"{request.Method} {request.RequestUri} was not sent: {left.TotalMilliseconds:0.###} ms remain before the deadline, no more than the margin of {Margin.TotalMilliseconds:0.###} ms kept back for the answer (StructuredDeadlineHandler.Margin)."));
+                await OutgoingDeadline.EndAsDeadlineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"before {request.Method} {request.RequestUri} was sent: {left.TotalMilliseconds:0.###} ms remained, no more than the margin of {Margin.TotalMilliseconds:0.###} ms kept back for the answer"));
             }
+            string header = GrpcTimeout.Format(left - Margin);
+            // What the receiver reads: the header is rounded down (to the millisecond, or coarser for long timeouts).
+            if (!GrpcTimeout.TryParse(header, out sent))
+                throw new InvalidOperationException($"unreachable: GrpcTimeout.Format wrote '{header}', which it cannot read");
             request.Headers.Remove(HeaderName);
-            request.Headers.TryAddWithoutValidation(HeaderName, GrpcTimeout.Format(sent));
+            request.Headers.TryAddWithoutValidation(HeaderName, header);
+            sentAt = Time.Now;
         }
+        var response = await SendLinkedAsync(request, cancellationToken);
+        // The receiver answers 504 for the deadline it was sent no earlier than that much after it got the request, so
+        // no earlier than that much after now on this clock: a 504 sooner than that (a proxy's own timeout) is not ours.
+        if (remaining is not null && response.StatusCode == HttpStatusCode.GatewayTimeout && Time.Now - sentAt >= sent)
+            await DeadlineRanOutDownstreamAsync(request, response, sent, sentAt + remaining.Value);
+        return response;
+    }
+
+    /// <summary>
+    /// Refuses a chain where a retrying handler stands between this one and the network: each retry would send the
+    /// remaining time of the first attempt, and the retry would resend a 504 that means the deadline ran out.
+    /// </summary>
+    void CheckChain()
+    {
+        for (var handler = InnerHandler; handler is DelegatingHandler inner; handler = inner.InnerHandler)
+        {
+            if (inner.GetType().FullName is { } name
+                && (name.StartsWith("Microsoft.Extensions.Http.Resilience.", StringComparison.Ordinal) || name == "Microsoft.Extensions.Http.PolicyHttpMessageHandler"))
+            {
+                throw new InvalidOperationException(
+                    $"StructuredDeadlineHandler stands before {name} in the client's handlers: every retry would send the time left at the first attempt. Register it with AddStructuredDeadlines(), which puts it after the resilience handler whatever the order of the calls, or add it after AddStandardResilienceHandler().");
+            }
+        }
+        _chainChecked = true;
+    }
+
+    async Task<HttpResponseMessage> SendLinkedAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
         var scopeToken = CancelScope.CurrentToken;
         if (!scopeToken.CanBeCanceled)
             return await base.SendAsync(request, cancellationToken);
@@ -77,5 +125,24 @@ public sealed class StructuredDeadlineHandler : DelegatingHandler
             await OutgoingDeadline.ThrowIfScopeEndedAsync();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The receiver answered 504 for the deadline it was sent: the chain ends as a deadline here too. With a margin, the
+    /// scope that owns the deadline is cancelled as by its deadline now (its reason names this call); without one, the
+    /// 504 came back within the rounding of the header, a moment before the deadline here, which is awaited.
+    /// </summary>
+    async ValueTask DeadlineRanOutDownstreamAsync(HttpRequestMessage request, HttpResponseMessage response, TimeSpan sent, TimeSpan deadline)
+    {
+        if (Margin == TimeSpan.Zero)
+        {
+            // Throws the scope's own Cancelled as its deadline fires; returns only when the deadline moved away meanwhile,
+            // and then the 504 is the answer.
+            await Time.SleepUntilAsync(deadline);
+            return;
+        }
+        response.Dispose();
+        await OutgoingDeadline.EndAsDeadlineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"downstream: {request.Method} {request.RequestUri} answered 504 Gateway Timeout when the {sent.TotalMilliseconds:0.###} ms it was sent in '{HeaderName}' ran out ({Margin.TotalMilliseconds:0.###} ms before the deadline here)"));
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Http;
 using Structured;
 
 // In the namespace of IHttpClientBuilder: found without an extra using.
@@ -28,6 +29,16 @@ public static class StructuredDeadlineHttpClientBuilderExtensions
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(headerName);
         ArgumentOutOfRangeException.ThrowIfLessThan(margin, TimeSpan.Zero);
-        return builder.AddHttpMessageHandler(() => new StructuredDeadlineHandler(headerName, margin));
+        // After every other handler of the client, whatever the order of the calls: a PostConfigure runs after all the
+        // Configure actions that AddHttpMessageHandler and AddStandardResilienceHandler() register. Innermost, the
+        // deadline is sent by each attempt of a retry with what remains then; outermost, the scope also ends the waits
+        // between attempts.
+        builder.Services.PostConfigure<HttpClientFactoryOptions>(builder.Name, options => options.HttpMessageHandlerBuilderActions.Add(handlers =>
+        {
+            if (handlers.AdditionalHandlers.Count > 0)
+                handlers.AdditionalHandlers.Insert(0, new StructuredScopeLinkHandler());
+            handlers.AdditionalHandlers.Add(new StructuredDeadlineHandler(headerName, margin));
+        }));
+        return builder;
     }
 }

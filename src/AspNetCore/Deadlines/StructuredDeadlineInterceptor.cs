@@ -26,17 +26,37 @@ namespace Structured;
 /// </remarks>
 public sealed class StructuredDeadlineInterceptor : Interceptor
 {
+    /// <summary>An interceptor that gives each call the scope's whole remaining deadline (no margin).</summary>
+    public StructuredDeadlineInterceptor()
+    {
+    }
+
+    /// <summary>An interceptor that gives each call the scope's remaining deadline less <paramref name="margin"/>, kept back for the answer.</summary>
+    /// <param name="margin">
+    /// The time kept back: the server's deadline fires that much before the caller's, so that its
+    /// <see cref="StatusCode.DeadlineExceeded"/> gets back while the caller can still answer (see the remarks).
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="margin"/> is negative.</exception>
+    public StructuredDeadlineInterceptor(TimeSpan margin)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(margin, TimeSpan.Zero);
+        Margin = margin;
+    }
+
+    /// <summary>The time kept back for the answer: each call's deadline is the scope's less this. Zero by default.</summary>
+    public TimeSpan Margin { get; }
+
     /// <inheritdoc/>
     /// <exception cref="Cancelled">The calling code's scope is cancelled or its deadline has passed.</exception>
     public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(
         TRequest request, ClientInterceptorContext<TRequest, TResponse> context, AsyncUnaryCallContinuation<TRequest, TResponse> continuation)
     {
         ArgumentNullException.ThrowIfNull(continuation);
-        var call = Prepare(context, out bool passed);
-        if (passed)
+        var call = Prepare(context, Margin, out bool passed);
+        if (passed || call.NoTimeLeft)
         {
             // Nothing is sent: the call's tasks fail with the scope's cancellation (awaited in the caller's flow).
-            var failure = FailAsync();
+            var failure = passed ? FailAsync() : call.NotSentAsync();
             return new AsyncUnaryCall<TResponse>(
                 ThrowAsync<TResponse>(failure), ThrowAsync<Metadata>(failure),
                 static () => new Status(StatusCode.DeadlineExceeded, "the deadline of the calling scope had passed: the call was not sent"),
@@ -59,7 +79,7 @@ public sealed class StructuredDeadlineInterceptor : Interceptor
     {
         ArgumentNullException.ThrowIfNull(continuation);
         Checkpoint.ThrowIfCancelled();
-        using var call = Prepare(context, out _);
+        using var call = Prepare(context, Margin, out _);
         try
         {
             return continuation(request, call.Context);
@@ -78,7 +98,7 @@ public sealed class StructuredDeadlineInterceptor : Interceptor
     {
         ArgumentNullException.ThrowIfNull(continuation);
         Checkpoint.ThrowIfCancelled();
-        var call = Prepare(context, out _);
+        var call = Prepare(context, Margin, out _);
         var inner = continuation(request, call.Context);
         return new AsyncServerStreamingCall<TResponse>(inner.ResponseStream, inner.ResponseHeadersAsync, inner.GetStatus, inner.GetTrailers,
             () =>
@@ -95,7 +115,7 @@ public sealed class StructuredDeadlineInterceptor : Interceptor
     {
         ArgumentNullException.ThrowIfNull(continuation);
         Checkpoint.ThrowIfCancelled();
-        var call = Prepare(context, out _);
+        var call = Prepare(context, Margin, out _);
         var inner = continuation(call.Context);
         return new AsyncClientStreamingCall<TRequest, TResponse>(inner.RequestStream, call.ConvertAsync(inner.ResponseAsync), inner.ResponseHeadersAsync,
             inner.GetStatus, inner.GetTrailers,
@@ -113,7 +133,7 @@ public sealed class StructuredDeadlineInterceptor : Interceptor
     {
         ArgumentNullException.ThrowIfNull(continuation);
         Checkpoint.ThrowIfCancelled();
-        var call = Prepare(context, out _);
+        var call = Prepare(context, Margin, out _);
         var inner = continuation(call.Context);
         return new AsyncDuplexStreamingCall<TRequest, TResponse>(inner.RequestStream, inner.ResponseStream, inner.ResponseHeadersAsync,
             inner.GetStatus, inner.GetTrailers,
@@ -125,7 +145,7 @@ public sealed class StructuredDeadlineInterceptor : Interceptor
     }
 
     /// <summary>The call's options with the scope's deadline and token; <paramref name="passed"/> when the deadline has passed.</summary>
-    static ScopedCall<TRequest, TResponse> Prepare<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, out bool passed)
+    static ScopedCall<TRequest, TResponse> Prepare<TRequest, TResponse>(ClientInterceptorContext<TRequest, TResponse> context, TimeSpan margin, out bool passed)
         where TRequest : class
         where TResponse : class
     {
@@ -134,11 +154,14 @@ public sealed class StructuredDeadlineInterceptor : Interceptor
         var now = Time.Now;
         passed = deadline == TimeSpan.MinValue || (deadline != TimeSpan.MaxValue && deadline <= now);
         bool scopeDeadline = false;
+        var remaining = TimeSpan.Zero;
         if (deadline != TimeSpan.MaxValue && deadline != TimeSpan.MinValue)
         {
-            var remaining = passed ? TimeSpan.Zero : deadline - now;
+            remaining = passed ? TimeSpan.Zero : deadline - now;
+            // The call gets what remains less the margin (none left: the gRPC client fails it without sending).
+            var sent = remaining > margin ? remaining - margin : TimeSpan.Zero;
             var wall = TimeProvider.System.GetUtcNow().UtcDateTime;
-            var at = remaining >= DateTime.MaxValue - wall ? DateTime.MaxValue : wall + remaining;
+            var at = sent >= DateTime.MaxValue - wall ? DateTime.MaxValue : wall + sent;
             if (options.Deadline is not { } own || at < own)
             {
                 options = options.WithDeadline(at);
@@ -160,7 +183,7 @@ public sealed class StructuredDeadlineInterceptor : Interceptor
             }
         }
         var adjusted = new ClientInterceptorContext<TRequest, TResponse>(context.Method, context.Host, options);
-        return new ScopedCall<TRequest, TResponse>(adjusted, scopeDeadline ? deadline : null, linked, scopeToken);
+        return new ScopedCall<TRequest, TResponse>(adjusted, scopeDeadline ? deadline : null, linked, margin, remaining, scopeToken);
     }
 
     static async Task FailAsync()

@@ -63,13 +63,9 @@ internal sealed class StructuredRequestMiddleware(
         {
             var reason = scope.CancelReason ?? "cancelled";
             AspNetCoreLog.RequestCancelled(logger, name, reason);
-            // A client that went away hears nothing; otherwise a response that has not started says what happened.
-            if (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
-            {
-                context.Response.StatusCode = timeout is not null && ReferenceEquals(reason, scope.DeadlineReasonOverride)
-                    ? StatusCodes.Status504GatewayTimeout
-                    : StatusCodes.Status503ServiceUnavailable;
-            }
+            // A client that went away hears nothing; otherwise the response says what happened (see CancelledResponse).
+            if (!context.RequestAborted.IsCancellationRequested)
+                await CancelledResponse.WriteAsync(context, scope.CancelledByDeadline, reason);
         }
     }
 

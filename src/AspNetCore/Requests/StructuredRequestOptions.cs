@@ -19,6 +19,7 @@ public sealed class StructuredRequestOptions
     public const string DefaultDeadlineHeader = "Request-Timeout";
 
     TimeSpan _abandonTimeout = TimeSpan.FromSeconds(5);
+    TimeSpan _cancelBeforeShutdownTimeout = TimeSpan.FromSeconds(1);
     string? _deadlineHeader;
 
     /// <summary>
@@ -65,6 +66,31 @@ public sealed class StructuredRequestOptions
             _abandonTimeout = value;
         }
     }
+
+    /// <summary>
+    /// How long before the host's <c>HostOptions.ShutdownTimeout</c> runs out the requests still in flight are cancelled,
+    /// so that they unwind and answer 503 before the server aborts their connections. Kestrel aborts every connection
+    /// still open when the ShutdownTimeout runs out, with the same token that would cancel the requests, so a request
+    /// cancelled only then cannot answer: its client sees the connection reset. Cancelled this much earlier, a request
+    /// whose response has not started answers 503 (and its connection is closed by the server's drain).
+    /// </summary>
+    /// <value>
+    /// The default is 1 second. At most half the ShutdownTimeout is used, so that a short timeout still lets the requests
+    /// drain; zero cancels the requests only when the ShutdownTimeout has run out (their clients see resets).
+    /// </value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    public TimeSpan CancelBeforeShutdownTimeout
+    {
+        get => _cancelBeforeShutdownTimeout;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            _cancelBeforeShutdownTimeout = value;
+        }
+    }
+
+    /// <summary>The clock of the shutdown's phases (tests set a fake one; the host's ShutdownTimeout itself runs on the system's).</summary>
+    internal TimeProvider ShutdownClock { get; set; } = TimeProvider.System;
 
     /// <summary>Whether requests cut short by the shutdown timeout set <see cref="Environment.ExitCode"/> to 1, so that a plain <c>app.Run()</c> exits non-zero.</summary>
     /// <value>The default is true. <c>app.RunStructuredAsync()</c> returns 1 after such a shutdown either way.</value>

@@ -7,8 +7,9 @@ namespace Structured;
 /// <summary>
 /// The host's stop for the requests in flight, in the two phases of Structured.Hosting: the server stops taking
 /// requests and lets those in flight, nurseries included, drain until the host's ShutdownTimeout; then they are
-/// cancelled (logged with their task trees, exit code 1); after <see cref="StructuredRequestOptions.AbandonTimeout"/>
-/// what still runs is abandoned (logged).
+/// cancelled (logged with their task trees, exit code 1) <see cref="StructuredRequestOptions.CancelBeforeShutdownTimeout"/>
+/// before it runs out, so that they can still answer; after <see cref="StructuredRequestOptions.AbandonTimeout"/> what
+/// still runs is abandoned (logged).
 /// </summary>
 /// <remarks>
 /// The drain itself is the server's: Kestrel's StopAsync waits for the requests in flight, and a request does not end
@@ -20,13 +21,18 @@ namespace Structured;
 internal sealed class RequestDrainService(
     RequestTracker tracker,
     IOptions<StructuredRequestOptions> options,
+    IOptions<HostOptions> hostOptions,
     ILogger<RequestDrainService> logger,
     ServiceFailures failures) : IHostedLifecycleService, IDisposable
 {
     readonly StructuredRequestOptions _options = options.Value;
+    readonly TimeProvider _clock = options.Value.ShutdownClock;
     CancellationTokenRegistration _hardPhase;
+    ITimer? _early;
+    TimeSpan _lead;
     long _stopStart;
     int _stopping;
+    int _cancelled;
     volatile bool _failed;
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -39,9 +45,17 @@ internal sealed class RequestDrainService(
     {
         if (Interlocked.Exchange(ref _stopping, 1) != 0)
             return Task.CompletedTask;
-        _stopStart = TimeProvider.System.GetTimestamp();
+        _stopStart = _clock.GetTimestamp();
         tracker.Stopping(cancellationToken);
         AspNetCoreLog.Stopping(logger, tracker.Count);
+        // The host's timeout started a moment ago, as its stop began: our slice before it is counted from now.
+        var timeout = hostOptions.Value.ShutdownTimeout;
+        if (timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan && timeout < TimeSpan.FromDays(1))
+        {
+            _lead = TimeSpan.FromTicks(Math.Min(_options.CancelBeforeShutdownTimeout.Ticks, timeout.Ticks / 2));
+            if (_lead > TimeSpan.Zero)
+                _early = _clock.CreateTimer(static state => ((RequestDrainService)state!).ShutdownTimeoutRanOut(), this, timeout - _lead, Timeout.InfiniteTimeSpan);
+        }
         _hardPhase = cancellationToken.UnsafeRegister(static state => ((RequestDrainService)state!).ShutdownTimeoutRanOut(), this);
         return Task.CompletedTask;
     }
@@ -63,21 +77,29 @@ internal sealed class RequestDrainService(
             }
         }
         await _hardPhase.DisposeAsync();
+        _early?.Dispose();
         AspNetCoreLog.Stopped(logger);
     }
 
-    public void Dispose() => _hardPhase.Dispose();
+    public void Dispose()
+    {
+        _hardPhase.Dispose();
+        _early?.Dispose();
+    }
 
+    /// <summary>The hard phase, once: by the timer a slice before the ShutdownTimeout, or by the host's token, whichever comes first.</summary>
     void ShutdownTimeoutRanOut()
     {
+        if (Interlocked.Exchange(ref _cancelled, 1) != 0)
+            return;
         // The trees are read before the cancel: they show where each request was when the time ran out.
         int count = tracker.Count;
         string tree = count > 0 ? tracker.DescribeInFlight() : "";
         tracker.CancelAll();
         if (count == 0)
             return;
-        var after = TimeProvider.System.GetElapsedTime(_stopStart);
-        AspNetCoreLog.ShutdownTimeoutExpired(logger, $"{after.TotalSeconds:0.###} s", count, tree);
+        var after = _clock.GetElapsedTime(_stopStart);
+        AspNetCoreLog.ShutdownTimeoutExpired(logger, $"{after.TotalSeconds:0.###} s", $"{_lead.TotalSeconds:0.###} s", count, tree);
         MarkFailed();
     }
 

@@ -204,6 +204,9 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
     /// <summary>Whether the scope caught a cancellation at its exit (it was the outermost cancelled scope around it).</summary>
     public bool CancelledCaught => Volatile.Read(ref _cancelledCaught);
 
+    /// <summary>Whether the cancellation that won was a deadline's (its own, or one a package ended as a deadline): what <c>FailAfter</c> turns into a <see cref="TimeoutException"/>.</summary>
+    internal bool CancelledByDeadline => Volatile.Read(ref _cancelledByDeadline);
+
     /// <summary>Why the scope was cancelled ("deadline ... passed", the text given to <see cref="Cancel(string?)"/>, ...), or null while it is not.</summary>
     public string? CancelReason => CancelCalled ? ReasonText : null;
 
