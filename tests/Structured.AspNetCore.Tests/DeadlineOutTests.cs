@@ -78,14 +78,17 @@ public sealed class DeadlineOutTests
     }
 
     [Fact]
-    public async Task A_call_with_no_more_than_the_margin_left_is_not_made()
+    public async Task A_call_with_no_more_than_the_margin_left_is_not_made_and_ends_the_scope_as_its_deadline()
     {
         var (client, network) = Client(margin: TimeSpan.FromMinutes(5));
         using var _ = client;
-        var error = await Assert.ThrowsAsync<TimeoutException>(() =>
-            CancelScope.MoveOnAfter(TimeSpan.FromSeconds(30)).RunAsync(async () => await client.GetAsync("/x")));
-        Assert.Contains("margin", error.Message, StringComparison.Ordinal);
+        var scope = CancelScope.MoveOnAfter(TimeSpan.FromSeconds(30));
+        await scope.RunAsync(async () => await client.GetAsync("/x"));
+        Assert.True(scope.CancelledCaught);
+        Assert.Contains("no more than the margin of 300000 ms", scope.CancelReason, StringComparison.Ordinal);
         Assert.Equal(0, network.Calls);
+        // FailAfter sees a deadline: its TimeoutException, not a cancellation nobody owns.
+        await Assert.ThrowsAsync<TimeoutException>(() => CancelScope.FailAfter(TimeSpan.FromSeconds(30), async () => await client.GetAsync("/x")));
     }
 
     [Fact]

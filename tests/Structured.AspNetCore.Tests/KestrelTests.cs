@@ -97,6 +97,7 @@ public sealed class KestrelTests
         await using var orders = await WebService.StartAsync(
             app => app.MapGet("/order", async (IHttpClientFactory clients) =>
             {
+                // The 504 for the deadline sent ends this request's scope as its deadline: this line never returns.
                 using var response = await clients.CreateClient("stock").GetAsync("/stock", CancelScope.CurrentToken);
                 return $"stock answered {(int)response.StatusCode}";
             }),
@@ -107,7 +108,7 @@ public sealed class KestrelTests
         using var message = new HttpRequestMessage(HttpMethod.Get, "/order");
         message.Headers.Add(StructuredRequestOptions.DefaultDeadlineHeader, "5S");
         using var answer = await edge.SendAsync(message).Within();
-        Assert.Equal("stock answered 504", await answer.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.GatewayTimeout, answer.StatusCode);
         var timeout = await calleeTimeout.Task.Within();
         Assert.NotNull(timeout);
         Assert.True(timeout <= TimeSpan.FromSeconds(1), $"the callee got {timeout}, more than the 5 s less the 4 s margin");
@@ -115,7 +116,8 @@ public sealed class KestrelTests
         Assert.StartsWith("incoming deadline of ", reason, StringComparison.Ordinal);
         Assert.EndsWith(" ms from header 'Request-Timeout' passed", reason, StringComparison.Ordinal);
         Assert.Contains(stock.Log.WithEvent(1), e => e.Message == $"Request GET /stock was cancelled: {reason}.");
-        Assert.Empty(orders.Log.WithEvent(1));
+        Assert.StartsWith("Request GET /order was cancelled: incoming deadline of 5000 ms from header 'Request-Timeout' passed downstream: GET ",
+            Assert.Single(orders.Log.WithEvent(1)).Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -30,9 +30,10 @@ internal sealed class WebService : IAsyncDisposable
         Action<WebApplication> map,
         Action<StructuredRequestOptions>? options = null,
         Action<IServiceCollection>? services = null,
-        Action<WebApplication>? before = null)
+        Action<WebApplication>? before = null,
+        bool http2 = false)
     {
-        var (app, log) = Create(map, options, services, before: before);
+        var (app, log) = Create(map, options, services, before: before, http2: http2);
         await app.StartAsync();
         return new WebService(app, log, AddressOf(app));
     }
@@ -43,11 +44,20 @@ internal sealed class WebService : IAsyncDisposable
         Action<StructuredRequestOptions>? options = null,
         Action<IServiceCollection>? services = null,
         TimeSpan? shutdownTimeout = null,
-        Action<WebApplication>? before = null)
+        Action<WebApplication>? before = null,
+        bool http2 = false)
     {
         var log = new CapturedLog();
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        if (http2)
+        {
+            // gRPC over plain HTTP/2 (prior knowledge), as Grpc.Net.Client speaks it to an http:// address.
+            builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http2));
+        }
+        else
+        {
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+        }
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Debug);
         builder.Logging.AddProvider(log);

@@ -47,7 +47,6 @@ internal sealed class RequestDrainService(
             return Task.CompletedTask;
         _stopStart = _clock.GetTimestamp();
         tracker.Stopping(cancellationToken);
-        AspNetCoreLog.Stopping(logger, tracker.Count);
         // The host's timeout started a moment ago, as its stop began: our slice before it is counted from now.
         var timeout = hostOptions.Value.ShutdownTimeout;
         if (timeout > TimeSpan.Zero && timeout != Timeout.InfiniteTimeSpan && timeout < TimeSpan.FromDays(1))
@@ -57,6 +56,8 @@ internal sealed class RequestDrainService(
                 _early = _clock.CreateTimer(static state => ((RequestDrainService)state!).ShutdownTimeoutRanOut(), this, timeout - _lead, Timeout.InfiniteTimeSpan);
         }
         _hardPhase = cancellationToken.UnsafeRegister(static state => ((RequestDrainService)state!).ShutdownTimeoutRanOut(), this);
+        // Once both phases are armed (a test's fake clock may move as soon as it reads this line).
+        AspNetCoreLog.Stopping(logger, tracker.Count);
         return Task.CompletedTask;
     }
 
