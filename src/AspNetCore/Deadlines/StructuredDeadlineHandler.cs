@@ -86,8 +86,8 @@ public sealed class StructuredDeadlineHandler : DelegatingHandler
         var response = await SendLinkedAsync(request, cancellationToken);
         // The receiver answers 504 for the deadline it was sent no earlier than that much after it got the request, so
         // no earlier than that much after now on this clock: a 504 sooner than that (a proxy's own timeout) is not ours.
-        if (remaining is not null && response.StatusCode == HttpStatusCode.GatewayTimeout && Time.Now - sentAt >= sent)
-            await DeadlineRanOutDownstreamAsync(request, response, sent, sentAt + remaining.Value);
+        if (remaining is { } given && response.StatusCode == HttpStatusCode.GatewayTimeout && Time.Now - sentAt >= sent)
+            await DeadlineRanOutDownstreamAsync(request, response, sent, sentAt + given);
         return response;
     }
 
@@ -136,9 +136,11 @@ public sealed class StructuredDeadlineHandler : DelegatingHandler
     {
         if (Margin == TimeSpan.Zero)
         {
-            // Throws the scope's own Cancelled as its deadline fires; returns only when the deadline moved away meanwhile,
-            // and then the 504 is the answer.
+            // Throws the scope's own Cancelled as its deadline fires (the sleep may end a moment before the scope's timer
+            // fires, or the 504 come back just after the deadline, before that timer fired: then the second wait throws
+            // it); returns only when the deadline moved away meanwhile, and then the 504 is the answer.
             await Time.SleepUntilAsync(deadline);
+            await OutgoingDeadline.ThrowIfScopeEndedAsync();
             return;
         }
         response.Dispose();
