@@ -134,6 +134,30 @@ public sealed class RequestScopeTests
         Assert.Equal("504 ", await GetAsync(client, "/zero", ("grpc-timeout", "0m")));
     }
 
+    [Theory]
+    [InlineData("application/json", true)]
+    [InlineData("application/problem+json", true)]
+    [InlineData("*/*", true)]
+    [InlineData("text/html", false)]
+    [InlineData("application/json;q=0", false)]
+    [InlineData(null, false)]
+    public async Task A_504_carries_problem_details_naming_the_deadline_when_the_client_accepts_JSON(string? accept, bool body)
+    {
+        var (app, _, client) = await TestAppAsync(a => a.MapGet("/zero", async () =>
+        {
+            await Checkpoint.YieldAsync();
+            return "not reached";
+        }));
+        await using var _app = app;
+        var headers = new List<(string, string)> { ("grpc-timeout", "0m") };
+        if (accept is not null)
+            headers.Add(("Accept", accept));
+        var answer = await GetAsync(client, "/zero", [.. headers]);
+        Assert.Equal(body
+            ? """504 {"type":"https://tools.ietf.org/html/rfc9110#section-15.6.5","title":"Gateway Timeout","status":504,"detail":"incoming deadline of 0 ms from header \u0027grpc-timeout\u0027 passed","traceId":"""
+            : "504 ", body ? answer[..answer.IndexOf("\"traceId\":", StringComparison.Ordinal)] + "\"traceId\":" : answer);
+    }
+
     [Fact]
     public async Task Cancelling_the_request_scope_answers_503_when_nothing_was_written()
     {

@@ -9,8 +9,15 @@ public static class StructuredDeadlineHttpClientBuilderExtensions
 {
     /// <summary>
     /// Sends the calling code's remaining deadline with every request of this client, and cancels the request with
-    /// the calling code's scope; a deadline that has passed fails before anything is sent (see <see cref="StructuredDeadlineHandler"/>).
+    /// the calling code's scope; a deadline that has passed fails before anything is sent, and a 504 for the deadline
+    /// sent ends the caller as its deadline (see <see cref="StructuredDeadlineHandler"/>).
     /// </summary>
+    /// <remarks>
+    /// The handler goes after every other handler of the client, whatever the order of the calls (a resilience handler
+    /// such as <c>AddStandardResilienceHandler()</c> included), so that each attempt of a retry sends what remains then;
+    /// with other handlers, a link to the caller's scope also goes before them all, so that the scope ends the waits
+    /// between attempts too.
+    /// </remarks>
     /// <param name="builder">The client, from <c>services.AddHttpClient(...)</c>.</param>
     /// <param name="headerName">The header to send; the default is <see cref="StructuredRequestOptions.DefaultDeadlineHeader"/>, what <c>AddStructuredRequests(o =&gt; o.DeadlineHeader = ...)</c> reads.</param>
     /// <param name="margin">The time kept back for the answer: the receiver is told the remaining time less this, so that its deadline fires first and its answer gets back in time (see <see cref="StructuredDeadlineHandler"/>). The default is zero.</param>

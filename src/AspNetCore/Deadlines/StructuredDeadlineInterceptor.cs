@@ -17,6 +17,13 @@ namespace Structured;
 /// <see cref="StatusCode.Cancelled"/> or <see cref="StatusCode.DeadlineExceeded"/>), which the scope catches as its own.
 /// A deadline the caller set in <see cref="CallOptions"/> that is earlier than the scope's stays the caller's: its
 /// <see cref="StatusCode.DeadlineExceeded"/> comes out unchanged.</para>
+/// <para><b>The margin.</b> With <see cref="StructuredDeadlineInterceptor(TimeSpan)"/>, the call's deadline is the scope's
+/// less the margin, so that the call ends (the gRPC client's own timer, or the server's status) while the caller can
+/// still answer. Its <see cref="StatusCode.DeadlineExceeded"/> then ends the caller as its deadline at once: the scope
+/// that owns the deadline is cancelled as by its deadline, with a reason naming the call ("... passed downstream:
+/// /pkg.Service/Method ended with DeadlineExceeded ..."); a unary call with no more than the margin left is not made and
+/// ends the caller the same way. Without a margin the call's deadline is the scope's, and its end waits for the scope's
+/// own deadline.</para>
 /// <para><b>Streaming and blocking calls</b> get the deadline and the cancellation too, and a scope already cancelled
 /// throws its <see cref="Cancelled"/> at once; a deadline that has passed but whose scope has not fired yet is left to the
 /// gRPC client, which fails the call with <see cref="StatusCode.DeadlineExceeded"/> without sending it; errors while the

@@ -17,7 +17,10 @@ public static class StructuredRequestsApplicationBuilderExtensions
     /// runs out; <see cref="CancelScope.CurrentToken"/> and <see cref="CancelScope.CurrentEffectiveDeadline"/> see it in
     /// handlers. The response is completed only after the request's nursery (<c>HttpContext.GetStructuredRequest().Nursery</c>)
     /// and every nursery the handler opened have ended. A request whose scope caught its cancellation before the response
-    /// started gets 504 (its incoming deadline passed) or 503 (the host's shutdown cut it short).
+    /// started gets 504 (a deadline: the incoming one, or one that ran out downstream) or 503 (the host's shutdown cut it
+    /// short, or an explicit cancel), with RFC 9457 problem details naming the reason when the client accepts JSON
+    /// (through <c>IProblemDetailsService</c> when <c>AddProblemDetails()</c> registered it); a response that had started
+    /// is aborted.
     /// </summary>
     /// <param name="app">The app; put the call before the endpoints (<c>MapGet</c>, <c>MapGrpcService</c>, ...), after the middleware that should stay outside the scope.</param>
     /// <returns><paramref name="app"/>, for chaining.</returns>
