@@ -93,15 +93,17 @@ internal sealed class RequestDrainService(
     {
         if (Interlocked.Exchange(ref _cancelled, 1) != 0)
             return;
-        // The trees are read before the cancel: they show where each request was when the time ran out.
+        // The trees are read before the cancel: they show where each request was when the time ran out. The log and
+        // the exit code come before the cancel too: cancelled requests may unwind, and the host stop, at once.
         int count = tracker.Count;
-        string tree = count > 0 ? tracker.DescribeInFlight() : "";
+        if (count > 0)
+        {
+            string tree = tracker.DescribeInFlight();
+            var after = _clock.GetElapsedTime(_stopStart);
+            AspNetCoreLog.ShutdownTimeoutExpired(logger, $"{after.TotalSeconds:0.###} s", $"{_lead.TotalSeconds:0.###} s", count, tree);
+            MarkFailed();
+        }
         tracker.CancelAll();
-        if (count == 0)
-            return;
-        var after = _clock.GetElapsedTime(_stopStart);
-        AspNetCoreLog.ShutdownTimeoutExpired(logger, $"{after.TotalSeconds:0.###} s", $"{_lead.TotalSeconds:0.###} s", count, tree);
-        MarkFailed();
     }
 
     static async Task<bool> DrainsAsync(Task drained)
