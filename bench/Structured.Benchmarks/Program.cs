@@ -17,6 +17,8 @@ public static class Program
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         if (args.Length == 2 && args[0] == "--w5-child")
             return W5Child.RunChild(args[1]);
+        if (args.Length >= 1 && args[0] == "--bytes")
+            return HotPathBytes.Run(args.Length >= 2 ? args[1] : null);
         if (args.Length == 2 && args[0] == "--profile")
             return AllocationProfile.Run(args[1]);
 

@@ -53,9 +53,18 @@ public sealed class AllocationProfile : EventListener
             "W4-offloop" => () => ScopeCost.StructuredInTaskAsync(1_000_000, deadline: true),
             "W5" => () => Timeouts.StructuredAsync(100_000, 0.5, 0.5),
             "W6" => async () => (await MassCancel.StructuredAsync(100_000, park: true)).Cancel,
-            _ => throw new ArgumentException($"--profile: unknown workload {name}; use W4, W4-offloop, W5 or W6"),
+            "sleep-offloop" => () => OffLoopTwins.SleepAsync(2_000),
+            "scope-in-task-offloop" => () => ScopeCost.StructuredInTaskAsync(200_000, deadline: true),
+            "scope-offloop" => () => OffLoopTwins.ScopeWithDeadlineRunAsync(200_000),
+            "event-offloop" => () => OffLoopTwins.EventWaitAsync(200_000),
+#if WITH_CHANNELS
+            "channel-offloop" => () => OffLoopTwins.ChannelWaitAsync(200_000),
+#endif
+            "W1-lambda" => () => HotPathBytes.SpawnJoinAsyncLambdaAsync(200_000),
+            "W1-lambda-offloop" => () => HotPathBytes.SpawnJoinAsyncLambdaAsync(200_000),
+            _ => throw new ArgumentException($"--profile: unknown workload {name}; use W4, W4-offloop, W5, W6, W1-lambda(-offloop) or sleep/scope/event/channel-offloop"),
         };
-        string host = name == "W4-offloop" ? Hosts.OffLoop : Hosts.Loop;
+        string host = name.EndsWith("offloop", StringComparison.Ordinal) ? Hosts.OffLoop : Hosts.Loop;
         long total = Hosts.Run(host, async () =>
         {
             await body();

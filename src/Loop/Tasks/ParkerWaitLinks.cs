@@ -23,4 +23,7 @@ internal sealed class ParkerWaitLinks
 
     /// <summary>Free for the primitive that parked, such as a capacity limiter's borrower or an off-loop sleep's timer.</summary>
     internal object? Payload;
+
+    /// <summary>What a primitive keeps with the parker from one park to the next (an off-loop sleep's system timer, re-armed for every sleep); never cleared.</summary>
+    internal object? KeptTimer;
 }

@@ -10,11 +10,7 @@ public sealed partial class CancelScope
             loop.AddTimerDeferred(this, _deadline.Ticks);
             return;
         }
-        var rare = Rare;
-        rare.OffLoopTimer?.Dispose();
-        // Clamped: a deadline months away arms for the longest a system timer allows and re-arms when it fires.
-        var due = SystemTimerDue.For(_deadline.Ticks);
-        rare.OffLoopTimer = TimeProvider.System.CreateTimer(static s => ((ILoopTimer)s!).Fire(), this, due, Timeout.InfiniteTimeSpan);
+        OffLoopDeadlines.Add(this, _deadline.Ticks);
     }
 
     void DisarmTimer()
@@ -24,11 +20,8 @@ public sealed partial class CancelScope
             loop.RemoveTimer(this);
             return;
         }
-        if (_rare is { } rare)
-        {
-            rare.OffLoopTimer?.Dispose();
-            rare.OffLoopTimer = null;
-        }
+        if (TimerHeap.IsArmed(this))
+            OffLoopDeadlines.Remove(this);
     }
 
     ref TimerSlot ILoopTimer.Slot => ref _timerSlot;

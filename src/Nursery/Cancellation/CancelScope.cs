@@ -59,8 +59,9 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
     string? _reason;
     bool _cancelledByDeadline;
     bool _cancelledCaught;
-    // The token source, off-loop timer and lock, nursery link, CancelWhen links, callback errors: made on first use.
+    // The token source, nursery link, CancelWhen links, callback errors: made on first use.
     ScopeRareParts? _rare;
+    Lock? _gate;
     TimerSlot _timerSlot;
 
     // The tree, valid while the scope is active. Guarded by Gate off the loop; loop thread only on the loop.
@@ -110,15 +111,12 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
     /// <summary>The loop the scope lives on (its owner's), or null off the loop and before it is entered.</summary>
     internal Loop? LoopOwner => Owner?.Loop;
 
-    /// <summary>The lock of the scope tree off the loop; null on the loop.</summary>
+    /// <summary>The lock of the scope tree off the loop (shared by the whole tree); null on the loop.</summary>
+    /// <remarks>A field of its own, not a rare part: every scope off the loop has one (docs/performance.md, "The thread-pool path").</remarks>
     internal Lock? Gate
     {
-        get => Volatile.Read(ref _rare)?.Gate;
-        private set
-        {
-            if (value is not null || _rare is not null)
-                Rare.Gate = value;
-        }
+        get => Volatile.Read(ref _gate);
+        private set => Volatile.Write(ref _gate, value);
     }
 
     /// <summary>The nursery this scope belongs to, when it is a nursery's scope.</summary>

@@ -21,12 +21,6 @@ internal sealed class ScopeRareParts
     /// <summary>The registrations of <see cref="CancelScope.CancelWhen"/>, disposed at exit.</summary>
     internal CancellationTokenRegistration[]? LinkedTokens;
 
-    /// <summary>Off the loop, the system timer of the deadline.</summary>
-    internal ITimer? OffLoopTimer;
-
-    /// <summary>The lock of the scope tree off the loop; null on the loop.</summary>
-    internal Lock? Gate;
-
     /// <summary>The reason a package gave for the deadline (where it came from), used instead of "deadline ... passed".</summary>
     internal string? DeadlineReasonOverride;
 

@@ -14,7 +14,19 @@ internal static class Blocking
     /// On a loop's thread outside any task (a <c>Loop.Post</c> callback, an instrument) the throwaway task runs on that
     /// loop: its sleeps use the loop's clock and timers, and it resumes on the loop, never on the thread pool.
     /// </summary>
-    internal static TaskInfo CurrentTask() => TaskInfo.CurrentOrNull ?? new TaskInfo("(external)", Loop.Current);
+    /// <remarks>
+    /// Off the loop the throwaway task is kept per thread: a handler that sleeps or waits outside any task (ASP.NET Core
+    /// without the request scope) would otherwise make a task, a parker and, for a sleep, a system timer per wait. It
+    /// belongs to nothing and no scope is ever entered in it, so flows sharing it share nothing but its parker, which
+    /// they rent (a second flow parked at once on the same thread gets a fresh one).
+    /// </remarks>
+    internal static TaskInfo CurrentTask() => TaskInfo.CurrentOrNull ?? ExternalTask();
+
+    [ThreadStatic]
+    static TaskInfo? t_offLoopExternal;
+
+    static TaskInfo ExternalTask()
+        => Loop.Current is { } loop ? new TaskInfo("(external)", loop) : t_offLoopExternal ??= new TaskInfo("(external)", null);
 
     /// <summary>Throws <see cref="Cancelled"/> if the task's innermost scope is cancelled; returns that scope (null when there is none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

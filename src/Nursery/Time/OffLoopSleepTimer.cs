@@ -1,60 +1,88 @@
 namespace Structured;
 
 /// <summary>
-/// The system timer behind a sleep off the loop. .NET's timers run on a coarse clock and may fire a little
-/// before the monotonic clock reaches the deadline, so an early firing re-arms for the rest: a sleep never
-/// ends early. The timer names the park it belongs to: firing after the sleep was cancelled, it misses.
+/// The system timer behind a sleep off the loop, one per parker, made on its first sleep and re-armed for every later
+/// one (a task that sleeps in a loop allocates nothing per sleep). .NET's timers run on a coarse clock and may fire a
+/// little before the monotonic clock reaches the deadline, so an early firing re-arms the same timer for the rest: a
+/// sleep never ends early. The timer names the park it times: firing after that sleep was cancelled, it misses.
 /// </summary>
-internal sealed class OffLoopSleepTimer : IDisposable
+/// <remarks>
+/// Thread-safety: the parked flow arms, a canceller disarms, the timer's callback fires, each on its own thread; the
+/// park's version and due time are read and written together under the object's own monitor (no lock object: a
+/// parker made for one sleep makes the timer and nothing else).
+/// </remarks>
+internal sealed class OffLoopSleepTimer
 {
     readonly Parker _parker;
-    readonly short _version;
-    readonly long _dueTicks;
-    readonly Lock _gate = new();
-    ITimer? _timer;
-    bool _disposed;
+    readonly ITimer _timer;
+    long _dueTicks;
+    short _version;
+    bool _armed;
 
-    OffLoopSleepTimer(Parker parker, long dueTicks)
+    OffLoopSleepTimer(Parker parker)
     {
         _parker = parker;
-        _version = parker.Version;
-        _dueTicks = dueTicks;
-    }
-
-    internal static OffLoopSleepTimer Start(Parker parker, long dueTicks)
-    {
-        var sleep = new OffLoopSleepTimer(parker, dueTicks);
-        sleep.Arm();
-        return sleep;
-    }
-
-    void Arm()
-    {
-        // Clamped: a sleep months long arms for the longest a system timer allows and re-arms when it fires.
-        var due = SystemTimerDue.For(_dueTicks);
-        lock (_gate)
+        // Made without the caller's ExecutionContext: the timer outlives this sleep, and its callback only wakes the
+        // parker (the sleeper resumes in its own context), so it must not keep the first sleeper's AsyncLocals alive.
+        bool suppress = !ExecutionContext.IsFlowSuppressed();
+        if (suppress)
+            ExecutionContext.SuppressFlow();
+        try
         {
-            if (_disposed)
-                return;
-            _timer?.Dispose();
-            _timer = TimeProvider.System.CreateTimer(static s => ((OffLoopSleepTimer)s!).Fire(), this, due, Timeout.InfiniteTimeSpan);
+            _timer = TimeProvider.System.CreateTimer(static s => ((OffLoopSleepTimer)s!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            if (suppress)
+                ExecutionContext.RestoreFlow();
         }
     }
 
-    void Fire()
+    /// <summary>Times the current park of <paramref name="parker"/> until <paramref name="dueTicks"/> on the system clock; returns the timer, for <see cref="Disarm"/>.</summary>
+    internal static OffLoopSleepTimer Start(Parker parker, long dueTicks)
     {
-        if (Time.NowTicksFor(null) < _dueTicks)
-            Arm();
-        else
-            _parker.TryWake(_version);
+        var links = parker.Links;
+        var sleep = links.KeptTimer as OffLoopSleepTimer;
+        if (sleep is null)
+            links.KeptTimer = sleep = new OffLoopSleepTimer(parker);
+        lock (sleep)
+        {
+            sleep._version = parker.Version;
+            sleep._dueTicks = dueTicks;
+            sleep._armed = true;
+            sleep.ArmLocked();
+        }
+        return sleep;
     }
 
-    public void Dispose()
+    // Clamped: a sleep months long arms for the longest a system timer allows and re-arms when it fires.
+    void ArmLocked() => _timer.Change(SystemTimerDue.For(_dueTicks), Timeout.InfiniteTimeSpan);
+
+    void Fire()
     {
-        lock (_gate)
+        short version;
+        lock (this)
         {
-            _disposed = true;
-            _timer?.Dispose();
+            if (!_armed)
+                return;
+            if (Time.NowTicksFor(null) < _dueTicks)
+            {
+                ArmLocked();
+                return;
+            }
+            _armed = false;
+            version = _version;
+        }
+        _parker.TryWake(version);
+    }
+
+    /// <summary>Stops timing the sleep (it was woken otherwise): the timer stays with the parker for its next sleep.</summary>
+    internal void Disarm()
+    {
+        lock (this)
+        {
+            _armed = false;
+            _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
 }

@@ -14,8 +14,8 @@ internal sealed class SleepWaiter : IParkWaiter
 
     public void Abort(Parker parker)
     {
-        if (parker.Payload is IDisposable timer)
-            timer.Dispose();
+        if (parker.Payload is OffLoopSleepTimer timer)
+            timer.Disarm();
         else
             parker.Task.Loop?.RemoveTimer(parker); // loop tasks are aborted on the loop thread only
     }

@@ -15,6 +15,9 @@ internal static class SystemTimerDue
     internal static TimeSpan For(long dueTicks)
     {
         long ahead = dueTicks - Time.NowTicksFor(null);
-        return ahead <= 0 ? TimeSpan.Zero : ahead >= Max.Ticks ? Max : TimeSpan.FromTicks(ahead);
+        // Rounded up to whole milliseconds, a .NET timer's unit (it truncates): 0.4 ms ahead would arm for 0 ms and
+        // fire at once, again and again until the deadline, a new firing (and, before, a new timer) each time.
+        return ahead <= 0 ? TimeSpan.Zero : ahead >= Max.Ticks ? Max
+            : TimeSpan.FromTicks((ahead + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond);
     }
 }

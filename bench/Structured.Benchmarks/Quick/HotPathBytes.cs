@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using Structured;
+
+namespace Benchmarks;
+
+/// <summary>
+/// Exact bytes (and times, alternated) of the hot paths of issue 24, with a budget per case: <c>--bytes</c> prints
+/// them and exits 1 when a case allocates more than its budget. Bytes are deterministic (each case is the least of
+/// several windows, so a one-off allocation such as a tiered JIT compile does not count); times are never gated on.
+/// </summary>
+public static class HotPathBytes
+{
+    /// <summary>One case: what it measures, where it runs, its per-operation work and its byte budget (null: a twin, no budget).</summary>
+    sealed record Case(string Name, string Host, int N, Func<int, Task<double>> Body, double? Budget, string? Twin = null);
+
+#pragma warning disable CS1998 // the async lambda without await is the point: the body form users write
+    static readonly Func<Task> s_asyncLambda = static async () => { };
+#pragma warning restore CS1998
+    static readonly Func<Task> s_completed = static () => Task.CompletedTask;
+
+#pragma warning disable CS1998
+    static async Task EmptyChildAsync() { }
+#pragma warning restore CS1998
+
+    static async Task<double> SpawnJoinAsync(int n, Func<Task> child)
+    {
+        long start = Stopwatch.GetTimestamp();
+        await Nursery.RunAsync(nursery =>
+        {
+            for (int i = 0; i < n; i++)
+                nursery.StartSoon(child);
+            return Task.CompletedTask;
+        });
+        return Repeat.Since(start);
+    }
+
+    /// <summary>W1 with the child <c>static async () => { }</c>, for the allocation profile.</summary>
+    public static Task<double> SpawnJoinAsyncLambdaAsync(int n) => SpawnJoinAsync(n, s_asyncLambda);
+
+    static async Task<double> SpawnJoinMethodGroupAsync(int n)
+    {
+        long start = Stopwatch.GetTimestamp();
+        await Nursery.RunAsync(nursery =>
+        {
+            for (int i = 0; i < n; i++)
+                nursery.StartSoon(EmptyChildAsync);
+            return Task.CompletedTask;
+        });
+        return Repeat.Since(start);
+    }
+
+    static async Task<double> RawSpawnJoinAsync(int n, Func<Task> child)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var children = new Task[n];
+        for (int i = 0; i < n; i++)
+            children[i] = Task.Run(child);
+        await Task.WhenAll(children);
+        return Repeat.Since(start);
+    }
+
+    static List<Case> Cases()
+    {
+        // Budgets: the targets of issue 24 in bytes (1.5x the raw pool's spawn+join, the BCL twin's bytes x 1.25 or 1.0),
+        // over the twin measured on this runtime (.NET's own bytes per operation do not change between runs).
+        var cases = new List<Case>
+        {
+            new("W1 spawn+join, async lambda", Hosts.Loop, 100_000, n => SpawnJoinAsync(n, s_asyncLambda), 240, "W1 raw pool"),
+            new("W1 spawn+join, method group", Hosts.Loop, 100_000, SpawnJoinMethodGroupAsync, 240, "W1 raw pool"),
+            new("W1 spawn+join, () => Task.CompletedTask", Hosts.Loop, 100_000, n => SpawnJoinAsync(n, s_completed), 240, "W1 raw pool"),
+            new("W1 spawn+join off Loop, async lambda", Hosts.OffLoop, 100_000, n => SpawnJoinAsync(n, s_asyncLambda), 240, "W1 raw pool"),
+            new("W1 raw pool", Hosts.Pool, 100_000, n => RawSpawnJoinAsync(n, s_asyncLambda), null),
+#if WITH_CHANNELS
+            new("W2 ping-pong cap0 (per round trip)", Hosts.Loop, 200_000, n => PingPong.StructuredAsync(n, 0), 8),
+#endif
+            new("Time.SleepAsync(1 ms) off Loop", Hosts.OffLoop, 2_000, OffLoopTwins.SleepAsync, 212, "Task.Delay(1 ms)"),
+            new("Task.Delay(1 ms)", Hosts.Pool, 2_000, OffLoopTwins.DelayAsync, null),
+            new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, in a task", Hosts.OffLoop, 100_000, n => ScopeCost.StructuredInTaskAsync(n, deadline: true), 160, "linked CTS + CancelAfter(1 h)"),
+            new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, outside any task", Hosts.OffLoop, 100_000, OffLoopTwins.ScopeWithDeadlineRunAsync, null, "linked CTS + CancelAfter(1 h)"),
+            new("linked CTS + CancelAfter(1 h)", Hosts.Pool, 100_000, n => OffLoopTwins.LinkedCts(n, s_outer.Token), null),
+            new("Event.WaitAsync off Loop", Hosts.OffLoop, 100_000, OffLoopTwins.EventWaitAsync, 200, "TaskCompletionSource"),
+            new("TaskCompletionSource", Hosts.Pool, 100_000, OffLoopTwins.TcsWaitAsync, null),
+#if WITH_CHANNELS
+            new("channel receive that waits, off Loop", Hosts.OffLoop, 100_000, OffLoopTwins.ChannelWaitAsync, 120, "System.Threading.Channels ReadAsync"),
+#endif
+            new("System.Threading.Channels ReadAsync", Hosts.Pool, 100_000, OffLoopTwins.BclChannelWaitAsync, null),
+        };
+        return cases;
+    }
+
+    static readonly CancellationTokenSource s_outer = new();
+
+    /// <summary>Runs every case (or those whose name contains <paramref name="filter"/>); prints bytes, time ratios and verdicts; returns 1 when a budget is exceeded.</summary>
+    public static int Run(string? filter, int windows = 3)
+    {
+        var cases = Cases().Where(c => filter is null || c.Name.Contains(filter, StringComparison.OrdinalIgnoreCase) || c.Twin?.Contains(filter, StringComparison.OrdinalIgnoreCase) == true).ToList();
+        var byName = new Dictionary<string, (double Bytes, double Ns, double FreshNs, double FreshBytes)>();
+        // Fresh: the first window of the process for that case (tier-0 code, first-use allocations); then warm windows,
+        // the least bytes and the median time. Windows of the cases are alternated, so a load change hits them all.
+        var bytes = cases.ToDictionary(c => c.Name, _ => new List<double>());
+        var times = cases.ToDictionary(c => c.Name, _ => new List<double>());
+        for (int w = 0; w <= windows; w++)
+        {
+            foreach (var c in cases)
+            {
+                var (b, s) = Hosts.Run(c.Host, () => MeasureAsync(c));
+                bytes[c.Name].Add(b);
+                times[c.Name].Add(s);
+            }
+        }
+        int failures = 0;
+        Console.WriteLine("| case | bytes/op (fresh) | bytes/op | ns/op (fresh) | ns/op | vs twin: bytes | vs twin: time | budget B |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var c in cases)
+        {
+            var warmBytes = bytes[c.Name].Skip(1).Min();
+            var warmNs = Repeat.Median(times[c.Name].Skip(1)) * 1e9 / c.N;
+            byName[c.Name] = (warmBytes, warmNs, times[c.Name][0] * 1e9 / c.N, bytes[c.Name][0]);
+        }
+        foreach (var c in cases)
+        {
+            var m = byName[c.Name];
+            string vsBytes = "", vsTime = "";
+            if (c.Twin is { } twin && byName.TryGetValue(twin, out var t))
+            {
+                vsBytes = $"{m.Bytes / t.Bytes:0.00}x";
+                vsTime = $"{m.Ns / t.Ns:0.00}x";
+            }
+            string verdict = "";
+            if (c.Budget is { } budget)
+            {
+                bool ok = m.Bytes <= budget;
+                if (!ok)
+                    failures++;
+                verdict = $"{budget:0} {(ok ? "ok" : "**OVER**")}";
+            }
+            Console.WriteLine($"| {c.Name} | {m.FreshBytes:0.0} | {m.Bytes:0.0} | {m.FreshNs:0} | {m.Ns:0} | {vsBytes} | {vsTime} | {verdict} |");
+        }
+        if (failures > 0)
+            Console.WriteLine($"{failures} hot path(s) allocate more than their budget.");
+        return failures == 0 ? 0 : 1;
+    }
+
+    static async Task<(double Bytes, double Seconds)> MeasureAsync(Case c)
+    {
+        Repeat.FullCollect();
+        // On the Loop everything runs on this thread: its own counter is exact. Off it the pool's threads allocate too.
+        bool onLoop = c.Host == Hosts.Loop;
+        long before = onLoop ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
+        double seconds = await c.Body(c.N);
+        long after = onLoop ? GC.GetAllocatedBytesForCurrentThread() : GC.GetTotalAllocatedBytes(precise: true);
+        return ((after - before) / (double)c.N, seconds);
+    }
+}
