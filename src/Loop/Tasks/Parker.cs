@@ -33,7 +33,9 @@ internal sealed partial class Parker : SynchronizationContext, IValueTaskSource,
     // links in _links, and what few parks use (an explicit token's registration, a flowed execution context) is in
     // _rare; each is made on first use and kept. _rented is a byte so that the state words and the two flags share
     // 8 bytes.
-    internal readonly TaskInfo Task;
+    // Fixed for a task's own parker, except the loop's spare (Loop.LendSpareParker): lent to each new task for its first
+    // step, it names that task while lent and the loop's detached task otherwise.
+    internal TaskInfo Task;
     int _state;
     // 1 from RentParker until the park's result was read: two flows of a task never share a park.
     byte _rented;
@@ -124,6 +126,9 @@ internal sealed partial class Parker : SynchronizationContext, IValueTaskSource,
     bool IsIdle => Phase == Idle;
 
     internal bool IsParked => Phase == Parked;
+
+    /// <summary>Whether nothing holds the parker: idle, not rented, no continuation, nothing kept for a wait.</summary>
+    internal bool IsFree => IsIdle && Volatile.Read(ref _rented) == 0 && _continuation is null && Registration is null;
 
     void SetPhase(int phase) => Volatile.Write(ref _state, (_state & ~PhaseMask) | phase);
 

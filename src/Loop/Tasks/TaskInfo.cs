@@ -19,8 +19,10 @@ public class TaskInfo
     // Off the loop there is no per-task SynchronizationContext, so the current task flows as an AsyncLocal.
     static readonly AsyncLocal<TaskInfo?> s_offLoopCurrent = new();
 
-    // Fields are few on purpose: a task is allocated per spawn (workload W1 counts its bytes). A loop task's parker is
-    // made with the task, as its SynchronizationContext (Parker+SynchronizationContext.cs); off the loop on first block.
+    // Fields are few on purpose: a task is allocated per spawn (workload W1 counts its bytes). A loop task's parker is its
+    // SynchronizationContext (Parker+SynchronizationContext.cs): made with the task, or, for a nursery's child, lent by
+    // the loop for its first step and kept only if the task outlives that step (Loop.LendSpareParker). Off the loop, made
+    // on first block.
     Parker? _parker;
     int _state;
 
@@ -30,12 +32,13 @@ public class TaskInfo
     /// <summary>Creates a task; <paramref name="loop"/> is null for a task that runs on the thread pool.</summary>
     /// <param name="name">The name, or null to name the task after <see cref="NameSource"/> when first asked.</param>
     /// <param name="loop">The loop the task runs on, null for the thread pool.</param>
-    internal TaskInfo(string? name, Loop? loop)
+    /// <param name="parkerOnFirstStep">A loop task whose first step borrows the loop's spare parker (<see cref="Loop.LendSpareParker"/>): no parker is made now.</param>
+    internal TaskInfo(string? name, Loop? loop, bool parkerOnFirstStep = false)
     {
         _nameOrSource = name;
         Id = Interlocked.Increment(ref s_nextId);
         Loop = loop;
-        if (loop is not null)
+        if (loop is not null && !parkerOnFirstStep)
             _parker = new Parker(this);
     }
 
@@ -109,6 +112,26 @@ public class TaskInfo
 
     /// <summary>Consecutive non-blocking operations since the task last yielded (the cooperative budget).</summary>
     internal int BudgetUsed;
+
+    /// <summary>Whether the task has a parker (its context, on the loop) yet.</summary>
+    internal bool HasParker => _parker is not null;
+
+    /// <summary>Makes the loop's spare parker this task's own, for its first step (<see cref="Loop.LendSpareParker"/>).</summary>
+    internal void BorrowParker(Parker spare)
+    {
+        spare.Task = this;
+        _parker = spare;
+    }
+
+    /// <summary>Gives the lent parker back when the task finished in its first step with nothing holding the parker; false when the task keeps it.</summary>
+    internal bool TryReturnParker(Parker spare, TaskInfo detached)
+    {
+        if (!ReferenceEquals(_parker, spare) || State != TaskState.Finished || !spare.IsFree)
+            return false;
+        _parker = null;
+        spare.Task = detached;
+        return true;
+    }
 
     /// <summary>
     /// The parker for one blocking operation: the task's own when free, else a fresh one. Several flows of one task

@@ -26,8 +26,11 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     object? _bodyOrTask;
     ExecutionContext? _executionContext;
 
+    /// <param name="name">The task's name, or null to name it after its delegate.</param>
+    /// <param name="loop">Its loop, or null for the thread pool.</param>
+    /// <param name="parent">Its nursery; null for a root task, whose parker (its context, on a loop) is made now.</param>
     internal NurseryTask(string? name, Loop? loop, Nursery? parent)
-        : base(name, loop)
+        : base(name, loop, parkerOnFirstStep: parent is not null)
         => Parent = parent;
 
     /// <summary>The nursery the task runs in: the caller's temporary nursery before <c>Started</c>, the target after.</summary>
@@ -71,6 +74,25 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     }
 
     void RunFirstStep()
+    {
+        // A loop child borrows the loop's spare parker as its context for this step, and keeps it only if it outlives it.
+        if (Loop is { } loop && !HasParker)
+        {
+            var spare = loop.LendSpareParker(this);
+            try
+            {
+                RunFirstStepInContext();
+            }
+            finally
+            {
+                loop.ReturnSpareParker(this, spare);
+            }
+            return;
+        }
+        RunFirstStepInContext();
+    }
+
+    void RunFirstStepInContext()
     {
         // Most spawns happen in the loop thread's own context: then ExecutionContext.Run (its save and restore)
         // is not needed, only a restore if a synchronous body changed an AsyncLocal of that context.
