@@ -116,6 +116,9 @@ public class TaskInfo
     /// <summary>Whether the task has a parker (its context, on the loop) yet.</summary>
     internal bool HasParker => _parker is not null;
 
+    /// <summary>The task's own parker, or null (for tests and diagnostics: blocking code rents it through <see cref="RentParker"/>).</summary>
+    internal Parker? OwnParker => _parker;
+
     /// <summary>Makes the loop's spare parker this task's own, for its first step (<see cref="Loop.LendSpareParker"/>).</summary>
     internal void BorrowParker(Parker spare)
     {

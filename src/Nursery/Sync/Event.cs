@@ -20,7 +20,7 @@ namespace Structured;
 [DebuggerDisplay("Event: IsSet = {IsSet}, waiting = {_waiters.Count}")]
 public sealed class Event : IParkWaiter
 {
-    readonly Lock _gate = new();
+    // The queue is also the lock (a monitor: no lock object per event, which is often made for one wait: issue 24).
     readonly WaitQueue _waiters = new();
     volatile bool _isSet;
 
@@ -32,7 +32,7 @@ public sealed class Event : IParkWaiter
     {
         get
         {
-            lock (_gate)
+            lock (_waiters)
                 return new EventStatistics(_waiters.Count);
         }
     }
@@ -40,25 +40,37 @@ public sealed class Event : IParkWaiter
     /// <summary>Sets the event and wakes every waiting task. Further calls do nothing.</summary>
     public void Set()
     {
-        (Parker Parker, short Version)[] waking;
-        lock (_gate)
+        (Parker Parker, short Version)[]? waking = null;
+        Parker? only;
+        short onlyVersion;
+        lock (_waiters)
         {
             if (_isSet)
                 return;
             _isSet = true;
             if (_waiters.Count == 0)
                 return;
-            waking = new (Parker, short)[_waiters.Count];
-            for (int i = 0; i < waking.Length; i++)
+            only = _waiters.Dequeue()!;
+            onlyVersion = only.Version;
+            // One waiter is the usual case (an event made for one hand-off): no array for it.
+            if (_waiters.Count > 0)
             {
-                var parker = _waiters.Dequeue()!;
-                waking[i] = (parker, parker.Version);
+                waking = new (Parker, short)[_waiters.Count];
+                for (int i = 0; i < waking.Length; i++)
+                {
+                    var parker = _waiters.Dequeue()!;
+                    waking[i] = (parker, parker.Version);
+                }
             }
         }
         // Woken outside the lock, each for the park it was in: if a cancellation won in between and the task has
         // since parked again elsewhere, this wake misses instead of ending that other wait.
-        foreach (var (parker, version) in waking)
-            parker.TryWake(version);
+        only.TryWake(onlyVersion);
+        if (waking is not null)
+        {
+            foreach (var (parker, version) in waking)
+                parker.TryWake(version);
+        }
     }
 
     /// <summary>Waits until the event is set. A checkpoint, even when the event is already set.</summary>
@@ -74,7 +86,7 @@ public sealed class Event : IParkWaiter
             return Blocking.CompletedWithoutBlocking(task);
         var parker = task.RentParker();
         ValueTask wait;
-        lock (_gate)
+        lock (_waiters)
         {
             if (_isSet)
                 return Blocking.CompletedWithoutBlocking(task);
@@ -89,7 +101,7 @@ public sealed class Event : IParkWaiter
 
     void IParkWaiter.Abort(Parker parker)
     {
-        lock (_gate)
+        lock (_waiters)
             _waiters.Remove(parker);
     }
 }
