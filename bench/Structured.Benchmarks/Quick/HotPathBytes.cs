@@ -61,27 +61,29 @@ public static class HotPathBytes
 
     static List<Case> Cases()
     {
-        // Budgets: the targets of issue 24 in bytes (1.5x the raw pool's spawn+join, the BCL twin's bytes x 1.25 or 1.0),
-        // over the twin measured on this runtime (.NET's own bytes per operation do not change between runs).
+        // Budgets are regression guards at today's level plus a little (bytes are exact, so any new allocation on a hot
+        // path trips them), at or under issue 24's targets where those are met: 1.5x the raw pool's 232 B for W1, 1.25x
+        // Task.Delay's 168 B for a sleep. The scope's target (1.0x the linked CTS, 160 B) is not met: its budget is its
+        // level (docs/performance.md, "The thread-pool path"). Each loop window is a fresh Loop.Run (its ready queue grows).
         var cases = new List<Case>
         {
-            new("W1 spawn+join, async lambda", Hosts.Loop, 100_000, n => SpawnJoinAsync(n, s_asyncLambda), 240, "W1 raw pool"),
-            new("W1 spawn+join, method group", Hosts.Loop, 100_000, SpawnJoinMethodGroupAsync, 240, "W1 raw pool"),
-            new("W1 spawn+join, () => Task.CompletedTask", Hosts.Loop, 100_000, n => SpawnJoinAsync(n, s_completed), 240, "W1 raw pool"),
+            new("W1 spawn+join, async lambda", Hosts.Loop, 100_000, n => SpawnJoinAsync(n, s_asyncLambda), 200, "W1 raw pool"),
+            new("W1 spawn+join, method group", Hosts.Loop, 100_000, SpawnJoinMethodGroupAsync, 200, "W1 raw pool"),
+            new("W1 spawn+join, () => Task.CompletedTask", Hosts.Loop, 100_000, n => SpawnJoinAsync(n, s_completed), 200, "W1 raw pool"),
             new("W1 spawn+join off Loop, async lambda", Hosts.OffLoop, 100_000, n => SpawnJoinAsync(n, s_asyncLambda), 240, "W1 raw pool"),
             new("W1 raw pool", Hosts.Pool, 100_000, n => RawSpawnJoinAsync(n, s_asyncLambda), null),
 #if WITH_CHANNELS
             new("W2 ping-pong cap0 (per round trip)", Hosts.Loop, 200_000, n => PingPong.StructuredAsync(n, 0), 8),
 #endif
-            new("Time.SleepAsync(1 ms) off Loop", Hosts.OffLoop, 2_000, OffLoopTwins.SleepAsync, 212, "Task.Delay(1 ms)"),
-            new("Task.Delay(1 ms)", Hosts.Pool, 2_000, OffLoopTwins.DelayAsync, null),
-            new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, in a task", Hosts.OffLoop, 100_000, n => ScopeCost.StructuredInTaskAsync(n, deadline: true), 160, "linked CTS + CancelAfter(1 h)"),
+            new("Time.SleepAsync(1 ms) off Loop", Hosts.OffLoop, 500, OffLoopTwins.SleepAsync, 210, "Task.Delay(1 ms)"),
+            new("Task.Delay(1 ms)", Hosts.Pool, 500, OffLoopTwins.DelayAsync, null),
+            new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, in a task", Hosts.OffLoop, 100_000, n => ScopeCost.StructuredInTaskAsync(n, deadline: true), 264, "linked CTS + CancelAfter(1 h)"),
             new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, outside any task", Hosts.OffLoop, 100_000, OffLoopTwins.ScopeWithDeadlineRunAsync, null, "linked CTS + CancelAfter(1 h)"),
             new("linked CTS + CancelAfter(1 h)", Hosts.Pool, 100_000, n => OffLoopTwins.LinkedCts(n, s_outer.Token), null),
-            new("Event.WaitAsync off Loop", Hosts.OffLoop, 100_000, OffLoopTwins.EventWaitAsync, 200, "TaskCompletionSource"),
+            new("Event.WaitAsync off Loop", Hosts.OffLoop, 100_000, OffLoopTwins.EventWaitAsync, 130, "TaskCompletionSource"),
             new("TaskCompletionSource", Hosts.Pool, 100_000, OffLoopTwins.TcsWaitAsync, null),
 #if WITH_CHANNELS
-            new("channel receive that waits, off Loop", Hosts.OffLoop, 100_000, OffLoopTwins.ChannelWaitAsync, 120, "System.Threading.Channels ReadAsync"),
+            new("channel receive that waits, off Loop", Hosts.OffLoop, 100_000, OffLoopTwins.ChannelWaitAsync, 40, "System.Threading.Channels ReadAsync"),
 #endif
             new("System.Threading.Channels ReadAsync", Hosts.Pool, 100_000, OffLoopTwins.BclChannelWaitAsync, null),
         };
