@@ -446,7 +446,13 @@ public sealed partial class Loop
     {
         Debug.Assert(IsOnLoopThread);
         if (!task.TryReturnParker(spare, _detached!))
+        {
             _spareParker = null;
+            return;
+        }
+        // What runs before the next step (a due timer, a deadline's token callbacks) sees the loop, not the detached task.
+        SynchronizationContext.SetSynchronizationContext(_rootContext);
+        _installedContext = _rootContext;
     }
 
     /// <summary>Queues a callback of <paramref name="task"/> (null: of the loop itself). Safe from any thread.</summary>
