@@ -26,7 +26,14 @@ internal static class Blocking
     static TaskInfo? t_offLoopExternal;
 
     static TaskInfo ExternalTask()
-        => Loop.Current is { } loop ? new TaskInfo("(external)", loop) : t_offLoopExternal ??= new TaskInfo("(external)", null);
+    {
+        if (Loop.Current is { } loop)
+            return new TaskInfo("(external)", loop);
+        var task = t_offLoopExternal ??= new TaskInfo("(external)", null);
+        // As a fresh task would: code outside any task never spends a cooperative budget across calls.
+        task.BudgetUsed = 0;
+        return task;
+    }
 
     /// <summary>Throws <see cref="Cancelled"/> if the task's innermost scope is cancelled; returns that scope (null when there is none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
