@@ -14,15 +14,37 @@ internal static class CancelReasons
     // Deadlines read relative to the scope, never as the clock's own time (on the system clock that counts from the
     // machine's boot, "deadline 00:09:07.23" told nobody anything).
 
-    /// <summary>"deadline 5 s after entry passed": <paramref name="afterEntryTicks"/> is the deadline minus the time of entry.</summary>
-    internal static string DeadlineAfterEntry(long afterEntryTicks)
-        => afterEntryTicks >= 0
-            ? $"deadline {Duration(afterEntryTicks)} after entry passed"
-            : $"deadline {Duration(-afterEntryTicks)} before entry passed";
+    /// <summary>"deadline 5 s after entry passed", for a deadline at <paramref name="deadlineTicks"/> of a scope entered at <paramref name="entryTicks"/>.</summary>
+    internal static string DeadlineAfterEntry(long deadlineTicks, long entryTicks)
+        => $"deadline {Relative(deadlineTicks, entryTicks, "after entry", "before entry")} passed";
 
     /// <summary>The deadline of a scope not entered yet passed (seen by <see cref="CancelScope.CancelCalled"/>).</summary>
-    internal static string DeadlineBeforeEntry(long agoTicks)
-        => $"deadline passed {Duration(Math.Max(0, agoTicks))} ago, before the scope was entered";
+    internal static string DeadlineBeforeEntry(long nowTicks, long deadlineTicks)
+        => $"deadline passed {Span(Int128.Max(0, (Int128)nowTicks - deadlineTicks))} ago, before the scope was entered";
+
+    /// <summary>
+    /// "5 s after entry" or "2 s before entry": how far <paramref name="ticks"/> is from <paramref name="fromTicks"/>.
+    /// The difference is taken exactly (in 128 bits): any two times of a clock, <see cref="TimeSpan.MinValue"/> and
+    /// <see cref="TimeSpan.MaxValue"/> included, are further apart than a long can say only in their difference.
+    /// </summary>
+    internal static string Relative(long ticks, long fromTicks, string after, string before)
+    {
+        Int128 difference = (Int128)ticks - fromTicks;
+        return difference >= 0 ? $"{Span(difference)} {after}" : $"{Span(-difference)} {before}";
+    }
+
+    /// <summary>A distance between two times (never "forever": two times are always a finite distance apart).</summary>
+    internal static string Span(Int128 ticks)
+    {
+        if (ticks < TimeSpan.TicksPerDay)
+            return Duration((long)ticks);
+        // Days and hours, as Duration writes them, for any distance up to twice TimeSpan's range.
+        var days = ticks / TimeSpan.TicksPerDay;
+        var hours = (long)(ticks % TimeSpan.TicksPerDay / TimeSpan.TicksPerHour);
+        return hours == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{days} d")
+            : string.Create(CultureInfo.InvariantCulture, $"{days} d {hours} h");
+    }
 
     /// <summary>"deadline 2026-12-02T21:00:00Z passed", for a deadline given as a wall-clock time.</summary>
     internal static string WallClockDeadline(DateTimeOffset at) => $"deadline {WallClock(at)} passed";

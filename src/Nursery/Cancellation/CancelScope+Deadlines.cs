@@ -18,8 +18,8 @@ public sealed partial class CancelScope
             return CancelReasons.WallClockDeadline(at);
         long relative = Volatile.Read(ref _relativeTicks);
         return relative <= EntryBase
-            ? CancelReasons.DeadlineAfterEntry(deadlineTicks - (EntryBase - relative))
-            : CancelReasons.DeadlineBeforeEntry(nowTicks - deadlineTicks);
+            ? CancelReasons.DeadlineAfterEntry(deadlineTicks, EntryBase - relative)
+            : CancelReasons.DeadlineBeforeEntry(nowTicks, deadlineTicks);
     }
 
     /// <summary>
@@ -252,16 +252,11 @@ public sealed partial class CancelScope
             return WallClockDeadline.Pending(this) is { } pending ? CancelReasons.WallClock(pending) : "none";
         long deadline = _deadline.Ticks;
         long now = Time.NowTicksFor(LoopOwner ?? Loop.Current);
-        string when = deadline > now ? $"in {CancelReasons.Duration(deadline - now)}" : $"passed {CancelReasons.Duration(now - deadline)} ago";
+        string when = deadline > now ? $"in {CancelReasons.Span((Int128)deadline - now)}" : $"passed {CancelReasons.Span((Int128)now - deadline)} ago";
         if (WallClockDeadline.Find(this, deadline) is { } at)
             return $"{CancelReasons.WallClock(at)} ({when})";
         if (relative <= EntryBase)
-        {
-            long afterEntry = deadline - (EntryBase - relative);
-            return afterEntry >= 0
-                ? $"{CancelReasons.Duration(afterEntry)} after entry ({when})"
-                : $"{CancelReasons.Duration(-afterEntry)} before entry ({when})";
-        }
+            return $"{CancelReasons.Relative(deadline, EntryBase - relative, "after entry", "before entry")} ({when})";
         return when;
     }
 }
