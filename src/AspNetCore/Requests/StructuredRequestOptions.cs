@@ -56,13 +56,14 @@ public sealed class StructuredRequestOptions
     /// and the exit code is set to 1 (as <see cref="StructuredServiceOptions.AbandonTimeout"/>).
     /// </summary>
     /// <value>The default is 5 seconds.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>, which waits without limit).</exception>
     public TimeSpan AbandonTimeout
     {
         get => _abandonTimeout;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "StructuredRequestOptions.AbandonTimeout must be zero or more, or Timeout.InfiniteTimeSpan to wait without limit.");
             _abandonTimeout = value;
         }
     }

@@ -108,15 +108,16 @@ public sealed class Select<TResult>
     /// virtual on a test loop), the select returns <paramref name="onTimeout"/>'s result instead (Kotlin's
     /// <c>onTimeout</c>, Go's <c>case &lt;-time.After(d)</c>).
     /// </summary>
-    /// <param name="after">How long to wait. The timeout is a <see cref="CancelScope.MoveOnAfter(TimeSpan)"/> scope around the select, so it follows the checkpoint rules; for "only if a branch is ready now" use <see cref="OrElse"/>, not a zero timeout.</param>
+    /// <param name="after">How long to wait; <see cref="System.Threading.Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.MaxValue"/> for no timeout (the select waits for a branch, and <paramref name="onTimeout"/> never runs), as everywhere in .NET. The timeout is a <see cref="CancelScope.MoveOnAfter(TimeSpan)"/> scope around the select, so it follows the checkpoint rules; for "only if a branch is ready now" use <see cref="OrElse"/>, not a zero timeout.</param>
     /// <param name="onTimeout">Makes the select's result when the time is up.</param>
     /// <returns>This select, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="onTimeout"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="after"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="after"/> is negative (other than <see cref="System.Threading.Timeout.InfiniteTimeSpan"/>).</exception>
     /// <exception cref="InvalidOperationException">The select already has a timeout or an <see cref="OrElse"/>, or is running.</exception>
     public Select<TResult> Timeout(TimeSpan after, Func<TResult> onTimeout)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(after, TimeSpan.Zero);
+        if (after < TimeSpan.Zero && after != System.Threading.Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(after), after, "Select.Timeout: the timeout must be zero or more, or Timeout.InfiniteTimeSpan for none.");
         ArgumentNullException.ThrowIfNull(onTimeout);
         ThrowIfRunning();
         if (_onTimeout is not null || _orElse is not null)

@@ -133,10 +133,10 @@ public static class Tcp
     /// </summary>
     /// <param name="host">A host name or an IP address literal.</param>
     /// <param name="port">The port, 1 to 65535.</param>
-    /// <param name="happyEyeballsDelay">How long an attempt runs alone before the next starts; null (the default) for <see cref="DefaultHappyEyeballsDelay"/> (250 ms).</param>
+    /// <param name="happyEyeballsDelay">How long an attempt runs alone before the next starts; null (the default) for <see cref="DefaultHappyEyeballsDelay"/> (250 ms); <see cref="Timeout.InfiniteTimeSpan"/> starts the next attempt only when the previous one failed.</param>
     /// <returns>The connected stream; the caller owns it.</returns>
     /// <exception cref="ArgumentException"><paramref name="host"/> is null or empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not between 1 and 65535, or <paramref name="happyEyeballsDelay"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not between 1 and 65535, or <paramref name="happyEyeballsDelay"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
     /// <exception cref="SocketException">The name did not resolve to any address.</exception>
     /// <exception cref="AggregateException">Every attempt failed: one <see cref="SocketException"/> per address, in the order they failed.</exception>
     /// <exception cref="Cancelled">The code was cancelled: every attempt was cancelled and its socket closed.</exception>
@@ -146,7 +146,8 @@ public static class Tcp
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
         var delay = happyEyeballsDelay ?? DefaultHappyEyeballsDelay;
-        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero, nameof(happyEyeballsDelay));
+        if (delay < TimeSpan.Zero && delay != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(happyEyeballsDelay), delay, "Tcp.ConnectAsync: the Happy Eyeballs delay must be zero or more, or Timeout.InfiniteTimeSpan to try the next address only once the previous attempt failed.");
         Checkpoint.ThrowIfCancelled();
         IPAddress[] addresses;
         if (IPAddress.TryParse(host, out var literal))
@@ -177,11 +178,11 @@ public static class Tcp
     /// wins, the other attempts are cancelled and their sockets closed.
     /// </summary>
     /// <param name="endpoints">The endpoints in order of preference, at least one.</param>
-    /// <param name="happyEyeballsDelay">How long an attempt runs alone before the next starts; null (the default) for 250 ms.</param>
+    /// <param name="happyEyeballsDelay">How long an attempt runs alone before the next starts; null (the default) for 250 ms; <see cref="Timeout.InfiniteTimeSpan"/> starts the next attempt only when the previous one failed.</param>
     /// <returns>The connected stream; the caller owns it.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="endpoints"/> is null or holds null.</exception>
     /// <exception cref="ArgumentException"><paramref name="endpoints"/> is empty.</exception>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="happyEyeballsDelay"/> is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="happyEyeballsDelay"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
     /// <exception cref="AggregateException">Every attempt failed: one <see cref="SocketException"/> per endpoint, in the order they failed.</exception>
     /// <exception cref="Cancelled">The code was cancelled: every attempt was cancelled and its socket closed.</exception>
     public static Task<NetworkStream> ConnectAsync(IReadOnlyList<IPEndPoint> endpoints, TimeSpan? happyEyeballsDelay = null)
@@ -192,7 +193,8 @@ public static class Tcp
         foreach (var endpoint in endpoints)
             ArgumentNullException.ThrowIfNull(endpoint, nameof(endpoints));
         var delay = happyEyeballsDelay ?? DefaultHappyEyeballsDelay;
-        ArgumentOutOfRangeException.ThrowIfLessThan(delay, TimeSpan.Zero, nameof(happyEyeballsDelay));
+        if (delay < TimeSpan.Zero && delay != Timeout.InfiniteTimeSpan)
+            throw new ArgumentOutOfRangeException(nameof(happyEyeballsDelay), delay, "Tcp.ConnectAsync: the Happy Eyeballs delay must be zero or more, or Timeout.InfiniteTimeSpan to try the next address only once the previous attempt failed.");
         return HappyEyeballs.ConnectAsync(endpoints, delay);
     }
 

@@ -43,13 +43,14 @@ public sealed class StructuredServiceOptions
     /// logged as an error, and the exit code is set to 1.
     /// </summary>
     /// <value>The default is 5 seconds. Cancellation unwinds in microseconds unless code blocks or ignores it.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>, which waits without limit).</exception>
     public TimeSpan AbandonTimeout
     {
         get => _abandonTimeout;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero);
+            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
+                throw new ArgumentOutOfRangeException(nameof(value), value, "StructuredServiceOptions.AbandonTimeout must be zero or more, or Timeout.InfiniteTimeSpan to wait without limit.");
             _abandonTimeout = value;
         }
     }

@@ -35,24 +35,31 @@ public static class Time
         return SleepUntilTicks(duration.Ticks > long.MaxValue - now ? long.MaxValue : now + duration.Ticks, loop, cancellationToken);
     }
 
-    /// <summary>Sleeps until the clock reads <paramref name="deadline"/>; a deadline in the past is a pure checkpoint.</summary>
+    /// <summary>
+    /// Sleeps until the clock reads <paramref name="deadline"/>; a deadline in the past is a pure checkpoint;
+    /// <see cref="TimeSpan.MaxValue"/> or <see cref="Timeout.InfiniteTimeSpan"/> (no deadline) sleeps until cancelled.
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="deadline"/> is surely a duration (see <see cref="CancelScope.MoveOnAt(TimeSpan)"/>): use <see cref="SleepAsync(TimeSpan)"/>.</exception>
     /// <exception cref="Cancelled">The code is cancelled, before or during the sleep.</exception>
     public static ValueTask SleepUntilAsync(TimeSpan deadline) => SleepUntilAsync(deadline, default);
 
     /// <summary>Sleeps until the clock reads <paramref name="deadline"/>, or until <paramref name="cancellationToken"/> is cancelled.</summary>
-    /// <param name="deadline">When to wake, on <see cref="Now"/>'s clock; in the past, a pure checkpoint.</param>
+    /// <param name="deadline">When to wake, on <see cref="Now"/>'s clock; in the past, a pure checkpoint; <see cref="TimeSpan.MaxValue"/> or <see cref="Timeout.InfiniteTimeSpan"/> for never (sleeps until cancelled).</param>
     /// <param name="cancellationToken">A token from outside that ends the sleep too.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="deadline"/> is surely a duration (see <see cref="CancelScope.MoveOnAt(TimeSpan)"/>): use <see cref="SleepAsync(TimeSpan, CancellationToken)"/>.</exception>
     /// <exception cref="Cancelled">The code is cancelled by its scope, before or during the sleep.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static ValueTask SleepUntilAsync(TimeSpan deadline, CancellationToken cancellationToken)
     {
+        // Infinite means "no deadline" here as for every deadline of the library (CancelScope.MoveOnAt, FailAt),
+        // not the instant 1 ms before the clock's zero.
+        if (deadline == Timeout.InfiniteTimeSpan || deadline == TimeSpan.MaxValue)
+            return SleepForeverAsync(cancellationToken);
         var loop = Loop.Current;
         ClockOrigin.ThrowIfSurelyADuration(deadline, loop, nameof(deadline), "Time.SleepUntilAsync", "Use Time.SleepAsync(duration)");
         if (deadline.Ticks <= NowTicksFor(loop))
             return Checkpoint.YieldAsync(cancellationToken);
-        return deadline == TimeSpan.MaxValue ? SleepForeverAsync(cancellationToken) : SleepUntilTicks(deadline.Ticks, loop, cancellationToken);
+        return SleepUntilTicks(deadline.Ticks, loop, cancellationToken);
     }
 
     /// <summary>Sleeps until cancelled (Trio's <c>sleep_forever</c>).</summary>
@@ -95,5 +102,5 @@ public static class Time
 
     /// <summary>The time in ticks on <paramref name="loop"/>'s clock, or on the system clock when it is null.</summary>
     internal static long NowTicksFor(Loop? loop)
-        => loop?.NowTicks ?? TimeProvider.System.GetElapsedTime(0, TimeProvider.System.GetTimestamp()).Ticks;
+        => loop?.NowTicks ?? ClockTimestamps.System.ToTicks(TimeProvider.System.GetTimestamp());
 }
