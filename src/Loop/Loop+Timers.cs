@@ -49,14 +49,14 @@ public sealed partial class Loop
     /// a ready-queue item, seen by instruments and traces; an exception it throws is reported, not fatal.
     /// Safe from any thread.
     /// </summary>
-    internal void EnqueueClockCallback(TimerCallback callback, object? state)
-        => EnqueueCallback(null, (Action<object?>)(_ => RunCallbackSafely(callback, state)), null);
+    internal void EnqueueClockCallback(Action fire)
+        => EnqueueCallback(null, (Action<object?>)(_ => RunCallbackSafely(fire)), null);
 
-    void RunCallbackSafely(TimerCallback callback, object? state)
+    void RunCallbackSafely(Action fire)
     {
         try
         {
-            callback(state);
+            fire();
         }
         catch (Exception e)
         {

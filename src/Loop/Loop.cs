@@ -62,6 +62,12 @@ public sealed partial class Loop
         // Any other TimeProvider (FakeTimeProvider, a provider with an offset) keeps a time the loop cannot turn into
         // real time: an idle loop waits for one of the provider's own timers, due when the loop's next timer is.
         _wakesByClockTimer = _virtualClock is null && !ReferenceEquals(Clock, TimeProvider.System);
+        // Only the system clock's reading is cached within a step (decision 0006): its time moves forward with real
+        // time alone, so a cached reading is never ahead of it. Any other provider may be moved by the code of the step
+        // itself (FakeTimeProvider.Advance): it is read every time, so Time.Now, sleeps and deadlines agree with it.
+        _cachesClock = ReferenceEquals(Clock, TimeProvider.System);
+        if (_virtualClock is null)
+            _timestamps = _cachesClock ? ClockTimestamps.System : new ClockTimestamps(Clock);
         OriginTicks = FreshNowTicks;
         if (options.Seed is int seed && options.Schedule is not null)
             throw new ArgumentException("LoopOptions: set either Seed or Schedule, not both (Seed is shorthand for Schedule.Random(seed)).", nameof(options));
@@ -106,10 +112,11 @@ public sealed partial class Loop
     internal bool IsOnLoopThread => Environment.CurrentManagedThreadId == _threadId;
 
     /// <summary>
-    /// The loop time in TimeSpan ticks, as the library reads it for deadlines and sleeps. Reading a real clock
-    /// costs 100 ns and more on some machines (a system call under a sandbox), so on the loop thread the value
+    /// The loop time in TimeSpan ticks, as the library reads it for deadlines and sleeps. Reading the system clock
+    /// costs 100 ns and more on some machines (a system call under a sandbox), so on the loop thread its value
     /// is cached for the rest of the current step and at most <see cref="CachedClockReads"/> reads, as libuv
-    /// caches its loop time per iteration. Virtual clocks are read every time.
+    /// caches its loop time per iteration (decision 0006). Virtual clocks and any other provider are read every
+    /// time: code in the step may move them.
     /// </summary>
     internal long NowTicks
     {
@@ -133,8 +140,8 @@ public sealed partial class Loop
         {
             if (_virtualClock is { } clock)
                 return clock.NowTicks;
-            long now = Clock.GetElapsedTime(0, Clock.GetTimestamp()).Ticks;
-            if (Environment.CurrentManagedThreadId == _threadId)
+            long now = _timestamps.ToTicks(Clock.GetTimestamp());
+            if (_cachesClock && Environment.CurrentManagedThreadId == _threadId)
             {
                 _cachedNowTicks = now;
                 _cachedClockReadsLeft = CachedClockReads;
@@ -154,6 +161,8 @@ public sealed partial class Loop
 
     long _cachedNowTicks;
     int _cachedClockReadsLeft;
+    readonly bool _cachesClock;
+    readonly ClockTimestamps _timestamps;
 
     /// <summary>
     /// Runs <paramref name="main"/> on a new loop on this thread until it and everything under it is done.

@@ -39,6 +39,10 @@ public sealed class VirtualClock : TimeProvider
     long _baseRealTimestamp;
     double _rate;
     TimeSpan _autojumpThreshold = Timeout.InfiniteTimeSpan;
+    // Whether a thread is firing due timers now (FireUntilDone), and the time it fires up to: other advances raise it.
+    bool _firing;
+    long _firingTarget;
+    long _advances;
 
     /// <summary>
     /// How long every task must have been blocked, in real time, before a loop on this clock jumps the
@@ -84,12 +88,24 @@ public sealed class VirtualClock : TimeProvider
 
     /// <summary>Moves the time forward by <paramref name="duration"/>, firing the clock's timers that become due.</summary>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative: time never goes back.</exception>
+    /// <remarks>
+    /// The timers fire in order of due time, each with the clock at its due time, inside this call when no loop runs on
+    /// the clock (as loop work when one does). Safe to call from a timer's callback and from any thread: when a firing
+    /// is already under way (this is a callback of the clock, or another thread is advancing it), the time moves at
+    /// once and the call returns; the firing under way fires what became due, in order, without nesting. A periodic
+    /// timer's next due time is one period after the one it fired at, or, when its callback moved the clock, one
+    /// period after the time the callback left it at (as FakeTimeProvider does), so a callback that advances the clock
+    /// by its own period does not fire forever.
+    /// </remarks>
     public void Advance(TimeSpan duration)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(duration, TimeSpan.Zero);
         long target;
         lock (_gate)
-            target = NowTicksLocked() + duration.Ticks;
+        {
+            long now = NowTicksLocked();
+            target = duration.Ticks > long.MaxValue - now ? long.MaxValue : now + duration.Ticks;
+        }
         AdvanceTo(target);
     }
 
@@ -148,69 +164,157 @@ public sealed class VirtualClock : TimeProvider
     /// Moves the time to <paramref name="targetTicks"/> (never back), firing due timers in order: as loop work when a
     /// loop runs on the clock, else on this thread (their exceptions thrown together once all fired).
     /// </summary>
+    /// <remarks>
+    /// Never recursive. While a firing is under way (a callback of one of the clock's timers runs, on this thread or
+    /// another), a further advance moves the time at once and returns: the firing under way goes on with what became
+    /// due, in order, so a callback that advances its own clock (dotnet/extensions'
+    /// <c>Advance_TimeInCallback_PreventsInfiniteLoop</c>) cannot nest the firing into itself, however deep.
+    /// </remarks>
     internal void AdvanceTo(long targetTicks)
     {
-        List<Exception>? errors = null;
-        while (true)
-        {
-            VirtualClockTimer? due;
-            Loop? loop;
-            lock (_gate)
-            {
-                due = (VirtualClockTimer?)_timers.PopDue(targetTicks);
-                long now = NowTicksLocked();
-                long to = due?.DueTicks ?? targetTicks;
-                if (to > now)
-                {
-                    Volatile.Write(ref _baseTicks, to);
-                    _baseRealTimestamp = TimeProvider.System.GetTimestamp();
-                }
-                loop = _loops.Count > 0 ? _loops[0] : null;
-            }
-            if (due is null)
-                break;
-            Dispatch(due, loop, ref errors);
-        }
+        bool underWay;
         lock (_gate)
-            RearmRealTimerLocked();
-        WakeLoops();
-        ThrowIfAny(errors);
+        {
+            _advances++;
+            underWay = _firing;
+            if (underWay)
+            {
+                MoveLocked(targetTicks);
+                if (targetTicks > _firingTarget)
+                    _firingTarget = targetTicks;
+            }
+            else
+            {
+                _firing = true;
+                _firingTarget = targetTicks;
+            }
+        }
+        if (underWay)
+        {
+            WakeLoops(); // the loops' own sleeps may be due at the new time
+            return;
+        }
+        FireUntilDone(first: null, running: false, wakeLoops: true);
     }
 
     /// <summary>Fires the timers that are due at the clock's current time (a running clock: time passed by itself).</summary>
     internal void FireDue()
     {
-        List<Exception>? errors = null;
-        while (true)
-        {
-            VirtualClockTimer? due;
-            Loop? loop;
-            lock (_gate)
-            {
-                due = (VirtualClockTimer?)_timers.PopDue(NowTicksLocked());
-                loop = _loops.Count > 0 ? _loops[0] : null;
-            }
-            if (due is null)
-                break;
-            Dispatch(due, loop, ref errors);
-        }
         lock (_gate)
-            RearmRealTimerLocked();
+        {
+            if (_firing)
+                return; // the firing under way looks at the time again before it ends
+            _firing = true;
+            _firingTarget = long.MinValue;
+        }
+        FireUntilDone(first: null, running: true, wakeLoops: false);
+    }
+
+    /// <summary>
+    /// A timer changed to a due time of zero fires at once, on this thread, inside <see cref="VirtualClockTimer.Change"/>
+    /// (as FakeTimeProvider's do); when a firing is under way it is only armed for now, and that firing runs it next.
+    /// </summary>
+    internal void FireNow(VirtualClockTimer timer, int version)
+    {
+        lock (_gate)
+        {
+            if (_firing)
+            {
+                _timers.Add(timer, NowTicksLocked());
+                return;
+            }
+            _firing = true;
+            _firingTarget = NowTicksLocked();
+        }
+        FireUntilDone((timer, version), running: false, wakeLoops: false);
+    }
+
+    /// <summary>
+    /// The one loop that fires timers, run by whoever set <see cref="_firing"/>: pops each due timer in order (the time
+    /// moved to its due time), until none is due at the target, which other advances may raise meanwhile. Callbacks
+    /// queued on a loop wake it by themselves; <paramref name="wakeLoops"/> wakes them for their own sleeps, after
+    /// the time moved (not after a running clock's check, which would keep an idle loop from ever sleeping).
+    /// </summary>
+    void FireUntilDone((VirtualClockTimer Timer, int Version)? first, bool running, bool wakeLoops)
+    {
+        List<Exception>? errors = null;
+        bool done = false;
+        try
+        {
+            if (first is var (timer, version))
+                Run(timer, version, ref errors);
+            while (true)
+            {
+                VirtualClockTimer? due;
+                Loop? loop;
+                lock (_gate)
+                {
+                    long limit = running ? Math.Max(_firingTarget, NowTicksLocked()) : _firingTarget;
+                    due = (VirtualClockTimer?)_timers.PopDue(limit);
+                    if (due is null)
+                    {
+                        MoveLocked(_firingTarget);
+                        _firing = false;
+                        done = true;
+                        RearmRealTimerLocked();
+                        break;
+                    }
+                    MoveLocked(due.DueTicks);
+                    loop = _loops.Count > 0 ? _loops[0] : null;
+                }
+                Dispatch(due, loop, ref errors);
+            }
+        }
+        finally
+        {
+            if (!done)
+            {
+                lock (_gate)
+                    _firing = false;
+            }
+        }
+        if (wakeLoops)
+            WakeLoops();
         ThrowIfAny(errors);
+    }
+
+    /// <summary>Moves the time forward to <paramref name="ticks"/>; never back. Caller holds the gate.</summary>
+    void MoveLocked(long ticks)
+    {
+        if (ticks > NowTicksLocked())
+        {
+            Volatile.Write(ref _baseTicks, ticks);
+            _baseRealTimestamp = TimeProvider.System.GetTimestamp();
+        }
+    }
+
+    /// <summary>How many times the clock was moved (not counting the passing of time at a <see cref="Rate"/>): a periodic timer whose callback saw it move counts its next period from then.</summary>
+    internal long Advances
+    {
+        get
+        {
+            lock (_gate)
+                return _advances;
+        }
     }
 
     static void Dispatch(VirtualClockTimer timer, Loop? loop, ref List<Exception>? errors)
     {
-        if (!timer.PrepareFire())
+        if (!timer.BeginFire(out int version))
             return;
         if (loop is not null)
         {
-            loop.EnqueueClockCallback(timer.Callback, timer.State);
+            loop.EnqueueClockCallback(() => timer.RunCallback(version));
             return;
         }
+        Run(timer, version, ref errors);
+    }
+
+    static void Run(VirtualClockTimer timer, int version, ref List<Exception>? errors)
+    {
         try
         {
-            timer.Callback(timer.State);
+            timer.RunCallback(version);
         }
         catch (Exception e)
         {
@@ -287,8 +391,8 @@ public sealed class VirtualClock : TimeProvider
     {
         if (_rate == 0)
             return _baseTicks;
-        var real = TimeProvider.System.GetElapsedTime(_baseRealTimestamp);
-        return _baseTicks + (long)(real.Ticks * _rate);
+        long real = ClockTimestamps.ElapsedTicks(_baseRealTimestamp, TimeProvider.System.GetTimestamp(), TimeProvider.System.TimestampFrequency);
+        return _baseTicks + (long)(real * _rate);
     }
 
     void WakeLoops()
