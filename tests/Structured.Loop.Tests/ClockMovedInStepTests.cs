@@ -5,10 +5,23 @@ namespace LoopTests;
 // Issue 25, item 3: on a clock other than a VirtualClock, a step that moves the clock (FakeTimeProvider.Advance in a
 // task) saw Time.Now at the new time but slept and entered scopes from the step's earlier cached reading: a 5 s sleep
 // woke at once and a MoveOnAfter(5 s) was cancelled at once. Time.Now, sleeps, deadlines and scope entry of one step
-// agree with each other and with the clock. All on the loop thread: the tasks move the clock themselves.
+// agree with each other and with the clock. Nothing here reads Time.Now between the move and the call it checks (that
+// read refreshed the cache and hid the bug). All on the loop thread: the tasks move the clock themselves.
 public class ClockMovedInStepTests
 {
     static void OnFakeClock(FakeTimeProvider clock, Func<Task> main) => Run(main, new LoopOptions { Clock = clock });
+
+    /// <summary>After three yields (the other task has blocked by then), advances the clock by each step in turn, logging it.</summary>
+    static async Task AdvanceLater(FakeTimeProvider clock, List<string> log, params double[] seconds)
+    {
+        foreach (var step in seconds)
+        {
+            for (int i = 0; i < 3; i++)
+                await Checkpoint.YieldAsync();
+            log.Add($"+{step} s");
+            clock.Advance(S(step));
+        }
+    }
 
     [Fact]
     public void After_the_clock_moved_in_a_step_a_sleep_counts_from_the_new_time()
@@ -17,32 +30,20 @@ public class ClockMovedInStepTests
         var log = new List<string>();
         OnFakeClock(clock, async () =>
         {
-            var start = Time.Now;
             await Nursery.RunAsync(async n =>
             {
                 n.StartSoon(async () =>
                 {
-                    _ = Time.Now;            // a reading in this step, before the clock moves
+                    var start = Time.Now;  // the step's reading, before the clock moves
                     clock.Advance(S(10));
-                    var before = Time.Now;
                     await Time.SleepAsync(S(5));
-                    log.Add($"slept {(Time.Now - before).TotalSeconds} s, woke at {(Time.Now - start).TotalSeconds} s");
+                    log.Add($"woke at {(Time.Now - start).TotalSeconds} s");
                 });
-                n.StartSoon(async () =>
-                {
-                    for (int i = 0; i < 3; i++)
-                        await Checkpoint.YieldAsync();
-                    log.Add("4 s later");
-                    clock.Advance(S(4));
-                    for (int i = 0; i < 3; i++)
-                        await Checkpoint.YieldAsync();
-                    log.Add("1 s later");
-                    clock.Advance(S(1));
-                });
+                n.StartSoon(() => AdvanceLater(clock, log, 4, 1));
                 await Task.CompletedTask;
             });
         });
-        Assert.Equal(new[] { "4 s later", "1 s later", "slept 5 s, woke at 15 s" }, log);
+        Assert.Equal(new[] { "+4 s", "+1 s", "woke at 15 s" }, log);
     }
 
     [Fact]
@@ -56,74 +57,51 @@ public class ClockMovedInStepTests
             {
                 n.StartSoon(async () =>
                 {
+                    var start = Time.Now;
                     var scope = CancelScope.MoveOnAfter(S(5));
-                    _ = CancelScope.CurrentEffectiveDeadline; // reads the clock before it moves
                     clock.Advance(S(10));
-                    var entered = Time.Now;
                     await scope.RunAsync(async () =>
                     {
-                        log.Add($"deadline {(scope.Deadline - entered).TotalSeconds} s after entry");
-                        log.Add($"effective deadline {(CancelScope.CurrentEffectiveDeadline - entered).TotalSeconds} s after entry");
+                        log.Add($"deadline at {(scope.Deadline - start).TotalSeconds} s");
                         await Time.SleepForeverAsync();
                     });
-                    log.Add($"{scope.CancelReason} at {(Time.Now - entered).TotalSeconds} s");
+                    log.Add($"{scope.CancelReason} at {(Time.Now - start).TotalSeconds} s");
                 });
-                n.StartSoon(async () =>
-                {
-                    for (int i = 0; i < 3; i++)
-                        await Checkpoint.YieldAsync();
-                    log.Add("still running after 0 s");
-                    clock.Advance(S(5));
-                });
+                n.StartSoon(() => AdvanceLater(clock, log, 4, 1));
                 await Task.CompletedTask;
             });
         });
-        Assert.Equal(new[]
-        {
-            "deadline 5 s after entry",
-            "effective deadline 5 s after entry",
-            "still running after 0 s",
-            "deadline 5 s after entry passed at 5 s",
-        }, log);
+        Assert.Equal(new[] { "deadline at 15 s", "+4 s", "+1 s", "deadline 5 s after entry passed at 15 s" }, log);
     }
 
     [Fact]
-    public void Time_Now_an_absolute_deadline_and_a_sleep_until_agree_after_the_clock_moved_in_the_step()
+    public void After_the_clock_moved_in_a_step_deadlines_are_judged_on_the_new_time()
     {
         var clock = new FakeTimeProvider();
         var log = new List<string>();
         OnFakeClock(clock, async () =>
         {
+            var start = Time.Now;
+            clock.Advance(S(10));
+            // Passed at 5 s; still to come at 12 s; a sleep until 11 s sleeps 1 s, not until a stale 11 s.
+            log.Add($"5 s: {CancelScope.MoveOnAt(start + S(5)).CancelCalled}, 12 s: {CancelScope.MoveOnAt(start + S(12)).CancelCalled}");
+            var scope = CancelScope.MoveOnAt(start + S(12));
             await Nursery.RunAsync(async n =>
             {
                 n.StartSoon(async () =>
                 {
-                    var start = Time.Now;
-                    clock.Advance(S(10));
-                    // A deadline computed from Time.Now is in the future on every reading of this step.
-                    var deadline = Time.Now + S(2);
-                    var scope = CancelScope.MoveOnAt(deadline);
-                    Assert.False(scope.CancelCalled);
                     await scope.RunAsync(async () =>
                     {
-                        await Time.SleepUntilAsync(deadline - S(1));
+                        await Time.SleepUntilAsync(start + S(11));
                         log.Add($"slept until {(Time.Now - start).TotalSeconds} s");
                         await Time.SleepForeverAsync();
                     });
                     log.Add($"cancelled at {(Time.Now - start).TotalSeconds} s");
                 });
-                n.StartSoon(async () =>
-                {
-                    for (int i = 0; i < 3; i++)
-                        await Checkpoint.YieldAsync();
-                    clock.Advance(S(1));
-                    for (int i = 0; i < 3; i++)
-                        await Checkpoint.YieldAsync();
-                    clock.Advance(S(1));
-                });
+                n.StartSoon(() => AdvanceLater(clock, log, 1, 1));
                 await Task.CompletedTask;
             });
         });
-        Assert.Equal(new[] { "slept until 11 s", "cancelled at 12 s" }, log);
+        Assert.Equal(new[] { "5 s: True, 12 s: False", "+1 s", "slept until 11 s", "+1 s", "cancelled at 12 s" }, log);
     }
 }

@@ -18,9 +18,12 @@ public class ClockPrecisionTests
     [Fact]
     public void A_sleep_on_a_FakeTimeProvider_wakes_after_advances_of_3_then_1_5_then_0_5_seconds()
     {
+        // The 4 s sleeper wakes at 4.5 s, and the idle loop arms its wake timer for the 5 s one from its reading then:
+        // 4.5 s after the provider's start read as 64 ticks less through GetElapsedTime, so the timer came 64 ticks
+        // after 5 s, and the last advance never fired it.
         var clock = new FakeTimeProvider();
-        var woke = Drive(clock, clock.Advance, [S(5)], [S(3), S(1.5), S(0.5)]);
-        Assert.Equal([S(5)], woke);
+        var woke = Drive(clock, clock.Advance, [S(5), S(4)], [S(3), S(1.5), S(0.5)]);
+        Assert.Equal([S(4.5), S(5)], woke.Order());
     }
 
     [Theory]
