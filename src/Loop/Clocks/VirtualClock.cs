@@ -17,6 +17,10 @@ namespace Structured;
 /// which throws their exceptions once every due timer fired, or, with a <see cref="Rate"/>, on a thread-pool
 /// thread of the clock's own system timer, where an exception is rethrown once every other due timer fired, as
 /// a <c>System.Threading.Timer</c> callback's would (it is never swallowed).</para>
+/// <para>One firing at a time: a callback may advance the clock, or change and create timers, and another thread may
+/// advance it meanwhile; such an <see cref="Advance"/> moves the time and returns, and the firing under way fires what
+/// became due (never nested, so no depth of re-entry can overflow the stack). A periodic timer's next period counts
+/// from the due time it fired at, or from the time its callback left the clock at when the callback moved it.</para>
 /// <para>With a <see cref="Rate"/> above zero the time passes by itself, and the timers fire by themselves as it
 /// does, on and off a loop; an idle loop sleeps until the next one is due.</para>
 /// <para>Thread-safe: any thread may read or advance it.</para>
