@@ -11,10 +11,12 @@ namespace Structured;
 /// 1e9 on Linux, 1e7 on Windows, a FakeTimeProvider's 1e7) converts exactly: one multiplication or one division,
 /// the absolute reading, as <see cref="TimeProvider.System"/> gives it everywhere else (off the loop too).</para>
 /// <para>Any other frequency (a provider counting in units of 1/1,000,000,007 s) cannot be turned into whole ticks
-/// exactly: readings are taken relative to the first one, in 128 bits, rounded to the nearest tick. Relative, so
-/// that the provider's own rounding of a due time (a timer due in 5 s fires at the timestamp 5 s of its units later)
-/// reads back as exactly 5 s; to the nearest tick, so that a timestamp a fraction of a tick below the due tick (the
-/// provider rounded down) reads as the due tick and not one before it.</para>
+/// exactly: readings are taken relative to the first one, in 128 bits. Relative, so that the provider's own rounding
+/// of its start does not shift every reading. Each reading stands for the tick it was taken in: a provider finer than
+/// ticks writes the time t as floor(t * f) or round(t * f) in its units, so a reading is at most one unit below the
+/// tick, or half a unit either side; it is read as the least tick t with t * f &gt;= reading - slack, where the slack
+/// is half a unit, or less when units are nearly ticks (then only a provider that rounds down reads exactly). Never a
+/// tick before: a sleep due at the tick the provider's timer fired at reads as due, and wakes.</para>
 /// </remarks>
 internal readonly struct ClockTimestamps
 {
@@ -23,6 +25,7 @@ internal readonly struct ClockTimestamps
     readonly long _divisor;    // frequency / TicksPerSecond, when it is a multiple; else 0
     readonly long _originTimestamp, _originTicks; // for other frequencies: the first reading, and its ticks
     readonly bool _absolute; // other frequencies converted absolutely, rounded down (the system clock's)
+    readonly long _slack;    // other frequencies: how far below a tick (in ticks times the frequency) still reads as it
 
     /// <summary>The conversion for <paramref name="clock"/>'s timestamps.</summary>
     /// <param name="clock">The provider; its <see cref="TimeProvider.TimestampFrequency"/> is read once, here.</param>
@@ -50,6 +53,7 @@ internal readonly struct ClockTimestamps
         else
         {
             _originTimestamp = clock.GetTimestamp();
+            _slack = Math.Max(0, Math.Min(TimeSpan.TicksPerSecond / 2, _frequency - TimeSpan.TicksPerSecond));
             _originTicks = Saturate(FloorDivide((Int128)_originTimestamp * TimeSpan.TicksPerSecond, _frequency));
         }
     }
@@ -63,8 +67,9 @@ internal readonly struct ClockTimestamps
             return FloorDivide(timestamp, _divisor);
         if (_absolute)
             return Saturate(FloorDivide((Int128)timestamp * TimeSpan.TicksPerSecond, _frequency));
+        // The tick the reading stands for: the least t with t >= since - slack (see the remarks), exactly in 128 bits.
         Int128 since = ((Int128)timestamp - _originTimestamp) * TimeSpan.TicksPerSecond;
-        Int128 ticks = FloorDivide(since + (_frequency / 2), _frequency); // to the nearest tick
+        Int128 ticks = -FloorDivide(_slack - since, _frequency); // ceiling of (since - slack) / frequency
         return Saturate(ticks + _originTicks);
     }
 
