@@ -27,7 +27,8 @@ namespace Structured;
 /// tasks of <c>nursery</c>: an <see cref="OperationCanceledException"/> it raises once the host is stopping ends that
 /// task cleanly (no error logged, exit code 0), and the other tasks keep draining. Each service logs under a
 /// category of its own (its type's full name; <c>Structured.Services.</c> and the name for a delegate service).</para>
-/// <para><b>Errors.</b> An exception from the body or from any task in the nursery cancels the rest (nursery rules),
+/// <para><b>Errors.</b> An exception from the body or from any task in the nursery cancels the rest (nursery rules)
+/// and <c>stopping</c> with them (so a body waiting for work in <c>reader.ReadAsync(stopping)</c> stops taking it),
 /// every error is logged through <c>ILogger</c>, the host is stopped and the process exit code is set to 1
 /// (<see cref="Environment.ExitCode"/>; <c>host.RunStructuredAsync()</c> returns it too). The service always runs or
 /// reports: even when the host stops right after it started, the body has started, and is then cancelled.</para>
@@ -40,7 +41,7 @@ namespace Structured;
 ///     {
 ///         while (true)
 ///         {
-///             var job = await queue.TakeAsync(stopping);          // cancelled when the host stops: no new work
+///             var job = await queue.TakeAsync(stopping);          // cancelled when the host stops or a job fails: no new work
 ///             nursery.StartSoon(() => job.RunAsync(), job.Name);  // work in flight: drains before the host exits
 ///         }
 ///     }
@@ -61,9 +62,11 @@ public abstract class StructuredService
     /// </summary>
     /// <param name="nursery">The root nursery: tasks started into it drain when the host stops, until the shutdown timeout.</param>
     /// <param name="stopping">
-    /// Cancelled when the host begins to stop (the soft phase), also after the body has returned. Pass it to .NET APIs
-    /// in the body and in the tasks of <paramref name="nursery"/>: an <see cref="OperationCanceledException"/> with this
-    /// token, once the host is stopping, ends that task quietly (no error, exit code 0) and lets the others drain.
+    /// Cancelled when the host begins to stop (the soft phase), also after the body has returned, and whenever the
+    /// service's nursery is cancelled: by an error in the body or in any of its tasks, or by the hard phase. Pass it to
+    /// .NET APIs in the body and in the tasks of <paramref name="nursery"/>: an <see cref="OperationCanceledException"/>
+    /// with this token, once it is cancelled, ends that task quietly (no error of its own: a stop is exit code 0, an
+    /// error that cancelled the service is logged and makes it 1) and lets the others drain.
     /// </param>
     /// <returns>A task that completes when the body is done; the service is done when the nursery is too.</returns>
     protected abstract Task RunAsync(Nursery nursery, CancellationToken stopping);

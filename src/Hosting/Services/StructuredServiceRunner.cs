@@ -27,8 +27,10 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
     readonly ServiceFailures? _failures;
     readonly CancelScope _stopping = new();
     readonly CancelScope _everything = new();
-    // The token handed to the service as `stopping`, cancelled with the soft phase. Not the stopping scope's own token:
-    // that one is dead once the body has returned, and the tasks in the nursery hold on to it after that.
+    // The token handed to the service as `stopping`, cancelled with the soft phase and whenever the root nursery is
+    // cancelled (an error in the service, the hard phase): code that passes it to .NET APIs stops with the service, as
+    // it does with the service's own checkpoints. Not the stopping scope's own token: that one is dead once the body
+    // has returned, and the tasks in the nursery hold on to it after that.
     readonly CancellationTokenSource _stopSource = new();
     readonly TaskCompletionSource _bodyStarted = new(TaskCreationOptions.RunContinuationsAsynchronously);
     readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -171,6 +173,7 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
             _detector = detector;
             detector.Start();
         }
+        CancellationTokenRegistration followNursery = default;
         try
         {
             await _everything.RunAsync(() => Nursery.RunAsync(nursery => _stopping.RunAsync(async () =>
@@ -178,6 +181,12 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
                 // A task of the root nursery that passed `stopping` to a .NET API and ends with its cancellation
                 // stopped as asked: a clean end, its siblings keep draining (what BackgroundService users expect).
                 nursery.IsQuietEnd = IsStopRequestedCancellation;
+                // An error anywhere in the service (or the hard phase) cancels the root nursery: `stopping` with it, so
+                // that a body waiting in `reader.ReadAsync(stopping)` stops taking work instead of starting it into a
+                // cancelled nursery. Kept until the nursery has ended: a child's error after the body returned counts too.
+                // The scope's token is cancelled synchronously, before the tasks parked in it are woken.
+                followNursery = nursery.CancelScope.Token.UnsafeRegister(
+                    static source => ((CancellationTokenSource)source!).Cancel(), _stopSource);
                 _bodyStarted.TrySetResult();
                 try
                 {
@@ -195,17 +204,22 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
         {
             Fail(e);
         }
+        finally
+        {
+            followNursery.Dispose();
+        }
     }
 
     /// <summary>
-    /// Whether <paramref name="error"/> is only cancellations raised by the stopping token after the host asked the
-    /// service to stop (an OperationCanceledException carrying that token, alone or as every leaf of a group).
+    /// Whether <paramref name="error"/> is only cancellations raised by the stopping token once it was cancelled (the
+    /// host asked the service to stop, or the service was cancelled by an error already recorded): an
+    /// OperationCanceledException carrying that token, alone or as every leaf of a group.
     /// </summary>
     bool IsStopRequestedCancellation(Exception error)
     {
-        if (!_stopRequested)
-            return false;
         var token = _stopSource.Token;
+        if (!token.IsCancellationRequested)
+            return false;
         return error is AggregateException group
             ? group.Leaves().All(e => IsStoppingCancellation(e, token) || CancelScope.IsOurCancellation(e))
                 && group.Leaves().Any(e => IsStoppingCancellation(e, token))
@@ -218,9 +232,10 @@ internal sealed class StructuredServiceRunner : IHostedService, IDisposable
     void Fail(Exception error)
     {
         var errors = error is AggregateException group ? group.Leaves().ToList() : [error];
-        if (_stopRequested)
+        if (_stopSource.IsCancellationRequested)
         {
-            // Cancellations by the stopping token during shutdown (from a nested nursery, say) are no errors.
+            // Cancellations by the stopping token during shutdown or after an error (from a nested nursery, say) are no
+            // errors: the error that cancelled the service, if any, is among the others.
             var token = _stopSource.Token;
             errors.RemoveAll(e => IsStoppingCancellation(e, token));
             if (errors.Count == 0)
