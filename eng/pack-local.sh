@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Packs every package of src/ (Structured, Structured.Loop, .Nursery, .Channels, .Testing, .Hosting) into a local
-# folder feed and registers that folder as a NuGet source, so that `dotnet add package Structured` works before the
-# packages are published. Run it again after pulling: it repacks and drops the stale copies from NuGet's cache.
+# Packs every package of src/ (Structured, Structured.Loop, .Nursery, .Channels, .Testing, .Hosting, .AspNetCore,
+# .OpenTelemetry) into a local folder feed and registers that folder as a NuGet source, so that
+# `dotnet add package Structured` works before the packages are published. Run it again after pulling: it repacks and drops the stale copies from NuGet's cache.
 #
 #   eng/pack-local.sh                 # feed ~/.structured-feed, registered in your user-wide NuGet.Config
 #   eng/pack-local.sh FOLDER          # another feed folder
@@ -41,4 +41,4 @@ else
   dotnet nuget add source "$feed" --name structured-local "${config_args[@]}" >/dev/null
 fi
 echo "pack-local: registered $feed as the NuGet source 'structured-local'${NUGET_CONFIG_FILE:+ in $NUGET_CONFIG_FILE}"
-echo "pack-local: now, in your project: dotnet add package Structured   (and Structured.Testing, Structured.Hosting)"
+echo "pack-local: now, in your project: dotnet add package Structured   (and Structured.Testing, Structured.Hosting, Structured.AspNetCore, Structured.OpenTelemetry)"

@@ -11,11 +11,16 @@ internal static partial class AspNetCoreLog
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Request {Request} was cancelled: {Reason}.")]
     internal static partial void RequestCancelled(ILogger logger, string request, string reason);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Debug, Message = "Request {Request}: header '{Header}' is '{Value}', no timeout in the grpc-timeout format (1 to 8 digits and a unit H, M, S, m, u or n); ignored.")]
-    internal static partial void InvalidTimeout(ILogger logger, string request, string header, string value);
+    // A Warning the first time a value is seen, Debug after that (StructuredRequestMiddleware decides).
+    [LoggerMessage(EventId = 2, Message = "Request {Request}: header '{Header}' is '{Value}', no timeout in the grpc-timeout format (1 to 8 digits and a unit H, M, S, m, u or n: '1S', '500m'); ignored, no deadline for this request.")]
+    internal static partial void InvalidTimeout(ILogger logger, LogLevel level, string request, string header, string value);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Structured requests are stopping: the server takes no new requests and lets the {Count} in flight finish (until the host's ShutdownTimeout).")]
-    internal static partial void Stopping(ILogger logger, int count);
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Structured requests are stopping: the server takes no new requests; requests in flight: {Count}{Drain}.")]
+    static partial void Stopping(ILogger logger, int count, string drain);
+
+    // "the 0 in flight finish" read as a slip: the drain is named only when there is something to drain.
+    internal static void Stopping(ILogger logger, int count)
+        => Stopping(logger, count, count == 0 ? "" : count == 1 ? " (it finishes first, until the host's ShutdownTimeout)" : " (they finish first, until the host's ShutdownTimeout)");
 
     [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Structured requests stopped: every request and every task of their nurseries has finished.")]
     internal static partial void Stopped(ILogger logger);

@@ -87,14 +87,23 @@ public sealed class RequestScopeTests
     }
 
     [Fact]
-    public async Task A_malformed_timeout_is_ignored_and_logged_at_debug()
+    public async Task A_malformed_timeout_is_ignored_with_a_warning_once_per_distinct_value_then_at_debug()
     {
-        var (app, log, client) = await TestAppAsync(MapDeadline);
+        var (app, log, client) = await TestAppAsync(MapDeadline, o => o.DeadlineHeader = StructuredRequestOptions.DefaultDeadlineHeader);
         await using var _app = app;
         Assert.Equal("200 none - - False True", await GetAsync(client, "/deadline", ("grpc-timeout", "soon")));
-        var entry = Assert.Single(log.WithEvent(2));
-        Assert.Equal(LogLevel.Debug, entry.Level);
-        Assert.Contains("'grpc-timeout' is 'soon'", entry.Message, StringComparison.Ordinal);
+        Assert.Equal("200 none - - False True", await GetAsync(client, "/deadline", ("grpc-timeout", "soon")));
+        Assert.Equal("200 none - - False True", await GetAsync(client, "/deadline", ("Request-Timeout", "1s")));
+        Assert.Equal("200 none - - False True", await GetAsync(client, "/deadline", ("Request-Timeout", "0.5S")));
+        var entries = log.WithEvent(2).ToList();
+        Assert.Equal(4, entries.Count);
+        Assert.Equal(LogLevel.Warning, entries[0].Level);
+        Assert.Contains("'grpc-timeout' is 'soon'", entries[0].Message, StringComparison.Ordinal);
+        Assert.Equal(LogLevel.Debug, entries[1].Level); // the same value again
+        Assert.Equal(LogLevel.Warning, entries[2].Level);
+        Assert.Contains("'Request-Timeout' is '1s'", entries[2].Message, StringComparison.Ordinal);
+        Assert.Equal(LogLevel.Warning, entries[3].Level);
+        Assert.Contains("'0.5S'", entries[3].Message, StringComparison.Ordinal);
     }
 
     [Fact]

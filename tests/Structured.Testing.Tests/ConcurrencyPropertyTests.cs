@@ -82,6 +82,8 @@ public class ConcurrencyPropertyTests
         Assert.Empty(e.Choices);
         Assert.Equal(1, e.FailingRun);
         Assert.Contains("Schedule.FromChoices(new int[] { })", e.Message, StringComparison.Ordinal);
+        Assert.Contains("it fails under FIFO itself", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("departure from FIFO that still fails", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -15,6 +16,10 @@ internal sealed class StructuredRequestMiddleware(
     RequestTracker tracker,
     ILogger<StructuredRequestMiddleware> logger)
 {
+    // The malformed deadline headers warned about: each distinct value once (a client that sends '1s' sends it on every
+    // call), Debug after that; at most MaxWarnedValues of them, so that a client cannot grow the set without bound.
+    const int MaxWarnedValues = 64;
+    readonly ConcurrentDictionary<(string Header, string Value), bool> _warned = new();
     readonly StructuredRequestOptions _options = options.Value;
 
     public async Task InvokeAsync(HttpContext context)
@@ -87,7 +92,8 @@ internal sealed class StructuredRequestMiddleware(
             var text = values[0];
             if (!GrpcTimeout.TryParse(text, out var value))
             {
-                AspNetCoreLog.InvalidTimeout(logger, name, headerName, text ?? "");
+                bool first = _warned.Count < MaxWarnedValues && _warned.TryAdd((headerName, text ?? ""), true);
+                AspNetCoreLog.InvalidTimeout(logger, first ? LogLevel.Warning : LogLevel.Debug, name, headerName, text ?? "");
                 return;
             }
             if (timeout is null || value < timeout)

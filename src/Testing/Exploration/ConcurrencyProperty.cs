@@ -151,7 +151,9 @@ public static class ConcurrencyProperty
         var text = new StringBuilder()
             .Append(CultureInfo.InvariantCulture, $"ConcurrencyProperty.ForAll: the body failed under schedule {failingRun} of {runs} (exploration seed {seed}), ")
             .Append(CultureInfo.InvariantCulture, $"after {shrinks} {(shrinks == 1 ? "shrink" : "shrinks")} ")
-            .Append(exhausted
+            .Append(best.Length == 0
+                ? "it fails under FIFO itself (no departure from the order of a plain TestLoop.Run is needed):"
+                : exhausted
                 ? string.Create(CultureInfo.InvariantCulture, $"shrinking stopped at its budget of {maxShrinkRuns} runs (maxShrinkRuns): a smaller failing schedule may exist; the smallest found is:")
                 : "the smallest departure from FIFO that still fails (no shorter list or smaller choice of it fails) is:")
             .AppendLine()
