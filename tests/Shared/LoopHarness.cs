@@ -8,7 +8,12 @@ namespace Structured.Tests;
 /// </summary>
 internal static class LoopHarness
 {
-    internal static readonly TimeSpan Watchdog = TimeSpan.FromSeconds(30);
+    /// <summary>
+    /// The hang guard of every test that waits in real time: long enough that it never fires on a correct run, even on a
+    /// machine loaded many times over (CI never retries), so it only turns a hang into a failure. Not a margin: a test
+    /// never asserts that something was fast; it asserts an order, or runs on a virtual clock.
+    /// </summary>
+    internal static readonly TimeSpan Watchdog = TimeSpan.FromMinutes(5);
 
     internal static TimeSpan S(double seconds) => TimeSpan.FromSeconds(seconds);
 

@@ -9,7 +9,7 @@ namespace AspNetCoreTests;
 internal sealed class WebService : IAsyncDisposable
 {
     /// <summary>What a test waits for at most: generous, it only turns a hang into a failure.</summary>
-    internal static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
+    internal static readonly TimeSpan Bound = LoopHarness.Watchdog; // a hang guard (minutes), never a margin
 
     WebService(WebApplication app, CapturedLog log, Uri address)
     {

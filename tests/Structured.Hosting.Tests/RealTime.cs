@@ -5,10 +5,16 @@ namespace HostingTests;
 
 /// <summary>
 /// Helpers for tests that use real sockets, processes and signals: they run on a loop with the real clock (a virtual
-/// clock would jump while the loop waits for the kernel), bounded by the harness's watchdog and by explicit timeouts.
+/// clock would jump while the loop waits for the kernel), bounded by the harness's watchdog (<see cref="HangGuard"/>).
 /// </summary>
 internal static partial class RealTime
 {
+    /// <summary>
+    /// How long a real-time wait may take before the test fails: the harness's watchdog (minutes). A hang guard, never a
+    /// margin: a correct run never comes near it, however loaded the machine.
+    /// </summary>
+    internal static readonly TimeSpan HangGuard = LoopHarness.Watchdog;
+
     /// <summary>Loop.Run on a fresh thread with the system clock, under the harness's watchdog.</summary>
     internal static void OnLoop(Func<Task> main) => Run(main, new LoopOptions());
 

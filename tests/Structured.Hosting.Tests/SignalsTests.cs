@@ -39,24 +39,27 @@ public class SignalsTests
     {
         Assert.SkipUnless(OperatingSystem.IsLinux(), "sends SIGWINCH with kill(2)");
         var received = new List<PosixSignal>();
-        bool moreWaiting = true;
+        int extra = 0;
         RealTime.OnLoop(async () =>
         {
             await using var signals = Signals.OpenReceiver(PosixSignal.SIGWINCH);
             RealTime.Kill(Environment.ProcessId, RealTime.SIGWINCH);
-            received.Add(await CancelScope.FailAfter(TimeSpan.FromSeconds(5), async () => await signals.ReceiveAsync()));
+            received.Add(await CancelScope.FailAfter(RealTime.HangGuard, async () => await signals.ReceiveAsync()));
 
             for (int i = 0; i < 3; i++)
             {
                 RealTime.Kill(Environment.ProcessId, RealTime.SIGWINCH);
                 await Time.SleepAsync(TimeSpan.FromMilliseconds(30));
             }
+            received.Add(await CancelScope.FailAfter(RealTime.HangGuard, async () => await signals.ReceiveAsync()));
+            // The runtime hands signals over asynchronously: one of the burst may still arrive after the receive above,
+            // as an item of its own. Three signals coalesced while one was pending make at most two items, never three.
             await Time.SleepAsync(TimeSpan.FromMilliseconds(100));
-            received.Add(await CancelScope.FailAfter(TimeSpan.FromSeconds(5), async () => await signals.ReceiveAsync()));
-            moreWaiting = signals.TryReceive(out _);
+            while (signals.TryReceive(out _))
+                extra++;
         });
         Assert.Equal([PosixSignal.SIGWINCH, PosixSignal.SIGWINCH], received);
-        Assert.False(moreWaiting);
+        Assert.True(extra <= 1, $"the burst of 3 made {1 + extra} items: it was not coalesced");
     }
 
     [Fact]
@@ -72,7 +75,7 @@ public class SignalsTests
             signals.Close();
             Assert.Throws<ClosedResourceException>(() => signals.TryReceive(out _));
             RealTime.Kill(Environment.ProcessId, RealTime.SIGWINCH);
-            received = await CancelScope.FailAfter(TimeSpan.FromSeconds(5), async () => await clone.ReceiveAsync());
+            received = await CancelScope.FailAfter(RealTime.HangGuard, async () => await clone.ReceiveAsync());
         });
         Assert.Equal(PosixSignal.SIGWINCH, received);
     }

@@ -8,7 +8,7 @@ namespace HostingTests;
 /// </summary>
 public class StoppingTokenTests
 {
-    static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    static readonly TimeSpan Bound = RealTime.HangGuard;
 
     static (IHost Host, CapturedLog Log) Build(Action<HostApplicationBuilder> configure)
     {

@@ -10,7 +10,7 @@ namespace HostingTests;
 /// </summary>
 public partial class StructuredDiagnosticsTests
 {
-    static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    static readonly TimeSpan Bound = RealTime.HangGuard;
 
     static (IHost Host, CapturedLog Log) Build(Action<IServiceCollection> services)
     {

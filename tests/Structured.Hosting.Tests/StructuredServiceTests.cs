@@ -8,7 +8,7 @@ namespace HostingTests;
 /// </summary>
 public class StructuredServiceTests
 {
-    static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    static readonly TimeSpan Bound = RealTime.HangGuard;
 
     static (IHost Host, CapturedLog Log) Build(Action<IServiceCollection> services, TimeSpan? shutdownTimeout = null)
     {
@@ -82,7 +82,7 @@ public class StructuredServiceTests
         Assert.Equal(0, Volatile.Read(ref running));
         Assert.Equal(threadPool, loop is null);
         if (!threadPool)
-            Assert.True(thread!.Join(TimeSpan.FromSeconds(2)), "the loop thread ended with StopAsync");
+            Assert.True(thread!.Join(Bound), "the loop thread ended with StopAsync");
         Assert.DoesNotContain(log.Entries, e => e.Level >= LogLevel.Warning);
         Assert.Single(log.WithEvent(3)); // "stopped: every task of it has finished"
         host.Dispose();
@@ -226,7 +226,7 @@ public class StructuredServiceTests
         await host.StopAsync().WaitAsync(Bound);
         var took = RealTime.Since(start);
 
-        Assert.InRange(took, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(5));
+        Assert.True(took >= TimeSpan.FromMilliseconds(250), $"took {took}: the hard phase came before the 300 ms ShutdownTimeout"); // a timer never fires early; the job sleeps forever, so no upper bound but the hang guard
         Assert.Contains("ShutdownTimeout", reason);
         var cutShort = Assert.Single(log.WithEvent(5));
         Assert.Equal(LogLevel.Error, cutShort.Level);
@@ -249,7 +249,8 @@ public class StructuredServiceTests
             nursery.StartSoon(async () =>
             {
                 // A shield keeps every outer cancellation out, the hard one included.
-                await new CancelScope(shield: true).RunAsync(() => Time.SleepAsync(TimeSpan.FromSeconds(3)).AsTask());
+                // Longer than the hang guard: had StopAsync waited for it, the test would fail, so no duration is asserted.
+                await new CancelScope(shield: true).RunAsync(() => Time.SleepAsync(TimeSpan.FromHours(1)).AsTask());
             }, "deaf job");
             working.TrySetResult();
             await Time.SleepForeverAsync();
@@ -258,10 +259,8 @@ public class StructuredServiceTests
 
         await host.StartAsync();
         await working.Task.WaitAsync(Bound);
-        var start = Stopwatch.GetTimestamp();
-        await host.StopAsync().WaitAsync(Bound);
+        await host.StopAsync().WaitAsync(Bound); // returned: the deaf job (an hour) was abandoned, not waited for
 
-        Assert.True(RealTime.Since(start) < TimeSpan.FromSeconds(2.5), "StopAsync returned before the deaf job would have ended");
         var abandoned = Assert.Single(log.WithEvent(6));
         Assert.Equal(LogLevel.Error, abandoned.Level);
         Assert.Contains("'deaf job'", abandoned.Message);

@@ -189,13 +189,13 @@ public class FromThreadTests
                         inFunction = e;
                     }
                     // The caller has abandoned the call by now, or will at once: wait for that, then try again.
-                    SpinWait.SpinUntil(() => scope.CancelledCaught, TimeSpan.FromSeconds(5));
+                    SpinWait.SpinUntil(() => scope.CancelledCaught, Watchdog);
                     secondCall = CatchSync(() => FromThread.RunSync(() => 1));
                     abandoned.Set();
                 }, cancellable: true);
             });
             Assert.True(scope.CancelledCaught);
-            await ToThread.RunAsync(() => abandoned.Wait(TimeSpan.FromSeconds(5)));
+            Assert.True(await ToThread.RunAsync(() => abandoned.Wait(Watchdog)));
         });
         Assert.IsType<Cancelled>(inFunction);
         Assert.IsType<OperationCanceledException>(secondCall);
