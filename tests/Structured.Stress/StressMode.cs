@@ -17,7 +17,7 @@ internal sealed record StressMode(
 {
     internal static StressMode Short(int seed) => new("short", seed,
         ChannelItemsPerProducer: 6_000, OnLoopTrees: 2_000, OffLoopTrees: 200, Spawns: 1_000_000, ThreadRounds: 500,
-        FlowRounds: 50, Watchdog: TimeSpan.FromSeconds(60));
+        FlowRounds: 50, Watchdog: TimeSpan.FromMinutes(5)); // a hang guard: a scenario takes seconds, a loaded machine never minutes
 
     internal static StressMode Long(int seed) => new("long", seed,
         ChannelItemsPerProducer: 50_000, OnLoopTrees: 20_000, OffLoopTrees: 2_000, Spawns: 10_000_000, ThreadRounds: 5_000,
