@@ -26,7 +26,8 @@ public class TaskInfo
     Parker? _parker;
     int _state;
 
-    // The name once known, or the delegate to name the task after (reflection is slow: only when asked).
+    // The name once known, or what to name the task after when asked: a delegate (reflection is slow), or an object
+    // whose ToString() is the name (a request's root task: "request GET /x" is built only when read).
     object? _nameOrSource;
 
     /// <summary>Creates a task; <paramref name="loop"/> is null for a task that runs on the thread pool.</summary>
@@ -49,7 +50,7 @@ public class TaskInfo
         {
             if (_nameOrSource is string name)
                 return name;
-            name = NameOf(_nameOrSource as Delegate, Id);
+            name = _nameOrSource is null or Delegate ? NameOf(_nameOrSource as Delegate, Id) : _nameOrSource.ToString() ?? $"task-{Id}";
             _nameOrSource = name;
             return name;
         }
@@ -58,8 +59,8 @@ public class TaskInfo
     /// <summary>Whether the task was given a name (read before anything asks for <see cref="Name"/>: tracing follows named tasks).</summary>
     internal bool HasGivenName => _nameOrSource is string;
 
-    /// <summary>The delegate a task without a given name is named after, when first asked.</summary>
-    internal Delegate? NameSource
+    /// <summary>What a task without a given name is named after, when first asked: a delegate (its method's name), or any other object (its ToString()).</summary>
+    internal object? NameSource
     {
         set
         {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
 namespace Structured;
@@ -35,7 +36,22 @@ public sealed partial class CancelScope
 
     /// <summary>Makes this scope the innermost scope of <paramref name="task"/>. Not a checkpoint.</summary>
     /// <exception cref="InvalidOperationException">The scope was entered before.</exception>
-    internal void Enter(TaskInfo task)
+    internal void Enter(TaskInfo task) => EnterCore(task, asRoot: false);
+
+    /// <summary>
+    /// Enters this scope as the root scope of <paramref name="task"/>, a task of its own off the loop that has no scope
+    /// yet (a request's root task, Structured.AspNetCore): the scope has no parent, and the flow finds it through the
+    /// task's <see cref="TaskInfo.CancelState"/>, as a child task finds its nursery's scope, so entering writes no
+    /// AsyncLocal. Its exit clears the task's root again. Not a checkpoint.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The scope was entered before.</exception>
+    internal void EnterAsRoot(TaskInfo task)
+    {
+        Debug.Assert(task.Loop is null && task.CancelState is null, "a root scope is entered by a fresh off-loop task");
+        EnterCore(task, asRoot: true);
+    }
+
+    void EnterCore(TaskInfo task, bool asRoot)
     {
         int previous = Interlocked.CompareExchange(ref _state, Active, Unentered);
         if (previous != Unentered)
@@ -44,7 +60,7 @@ public sealed partial class CancelScope
                 ? "This CancelScope is already running; a scope is entered once. Create a new CancelScope for each RunAsync."
                 : "This CancelScope has already run; a scope runs once. Create a new CancelScope for each RunAsync.");
         }
-        var parent = CurrentIn(task);
+        var parent = asRoot ? null : CurrentIn(task);
         Owner = task;
         Gate = task.Loop is null ? parent?.Gate ?? new Lock() : null;
         bool expired;
@@ -63,12 +79,15 @@ public sealed partial class CancelScope
             Volatile.Write(ref _relativeTicks, EntryBase - Math.Max(0, now));
             expired = _deadline != TimeSpan.MaxValue && _deadline.Ticks <= now;
             EffectiveCanceller = Compute(parent?.EffectiveCanceller);
-            if (parent is null)
+            if (asRoot)
+                Volatile.Write(ref task.CancelState, this);
+            else if (parent is null)
                 TopLevelScopes.Of(task).Add(this);
             if (!expired && _deadline != TimeSpan.MaxValue && _cancelRequested == 0)
                 ArmTimer();
         }
-        s_flowScope.Value = this;
+        if (!asRoot)
+            s_flowScope.Value = this;
         if (expired)
             RequestCancel(DeadlineReason(_deadline.Ticks, Time.NowTicksFor(LoopOwner)), byDeadline: true);
         else if (EffectiveCanceller is not null)
@@ -92,6 +111,8 @@ public sealed partial class CancelScope
                 abandoned = AbandonInnerScopes();
             if (Parent is not null)
                 Parent.UnlinkChild(this);
+            else if (ReferenceEquals(task.CancelState, this))
+                Volatile.Write(ref task.CancelState, null); // a root scope (EnterAsRoot): the task is in no scope any more
             else
                 TopLevelScopes.Of(task).Remove(this);
             Volatile.Write(ref _state, Exited);

@@ -30,7 +30,7 @@ namespace Structured;
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed partial class Nursery : IParkWaiter
 {
-    readonly CancelScope _scope = new();
+    readonly CancelScope _scope;
     readonly TaskInfo _owner;
     NurseryTask? _firstChild, _lastChild;
     int _live;
@@ -40,9 +40,16 @@ public sealed partial class Nursery : IParkWaiter
     Parker? _waiting;
 
     Nursery(TaskInfo owner)
+        : this(owner, new CancelScope())
+    {
+    }
+
+    // With the scope of its own that the caller made (and enters): Nursery+OwnScope.cs.
+    Nursery(TaskInfo owner, CancelScope scope)
     {
         _owner = owner;
-        _scope.Nursery = this;
+        _scope = scope;
+        scope.Nursery = this;
     }
 
     /// <summary>The nursery's own cancel scope: cancel it to cancel the body and every child.</summary>

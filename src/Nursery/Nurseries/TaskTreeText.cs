@@ -29,6 +29,10 @@ internal static class TaskTreeText
                 for (var scope = top.Head; scope is not null; scope = scope.NextSibling)
                     outermost.Add(scope);
                 break;
+            case CancelScope own when ReferenceEquals(own.Owner, task):
+                // The task's own root scope (a request's, CancelScope.EnterAsRoot): its tree is the task's.
+                outermost.Add(own);
+                break;
             case CancelScope root:
                 foreach (var scope in root.Children())
                 {
