@@ -12,9 +12,9 @@ namespace AspNetBench;
 /// The middleware's per-request work in-process, without a socket, so that the bytes are exact: one pipeline built
 /// with <c>ApplicationBuilder</c> per variant, invoked on one reused <see cref="DefaultHttpContext"/> (as Kestrel reuses
 /// a connection's context) whose <see cref="HttpContext.RequestAborted"/> is a real token, as Kestrel's is. Each table
-/// compares the handler under <c>UseStructuredRequests()</c> with the same handler plain.
+/// compares the handler under <c>UseStructuredRequests()</c> with the same handler plain. Run through <see cref="Program"/> (<c>--bdn</c>), which gives the configuration (<see cref="InProcessConfig"/>).
 /// </summary>
-[Config(typeof(InProcessConfig))]
+
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
 public class RequestMiddlewareBenchmarks
