@@ -4,7 +4,7 @@ using BenchmarkDotNet.Running;
 namespace AspNetBench;
 
 /// <summary>
-/// Entry point. No arguments (or <c>--kestrel</c>): the Kestrel benchmark, about 2 minutes; <c>--short</c>: its short
+/// Entry point. No arguments (or <c>--kestrel</c>): the Kestrel benchmark, about 90 s; <c>--short</c>: its short
 /// mode, about 40 s; <c>--server</c>: the server process that the benchmark starts itself; <c>--bdn</c> and what follows
 /// go to BenchmarkDotNet (the in-process cases of the middleware: <c>--bdn --filter '*'</c>).
 /// </summary>

@@ -10,7 +10,7 @@ public sealed class KestrelOptions
     public int Rounds { get; set; } = 5;
 
     /// <summary>How long each variant's load lasts in a measured round.</summary>
-    public TimeSpan RoundDuration { get; set; } = TimeSpan.FromSeconds(4);
+    public TimeSpan RoundDuration { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>How long each variant's load lasts in the warm-up round (not reported: tiering, connection set-up).</summary>
     public TimeSpan WarmupDuration { get; set; } = TimeSpan.FromSeconds(2);
