@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -8,16 +9,28 @@ namespace Structured.Analyzers;
 
 /// <summary>What the rules need to know about Structured's API and about the code around a diagnostic.</summary>
 /// <remarks>
-/// "Code that uses Structured" (docs/analyzers/README.md): the type declaration that contains the code (the
-/// outermost one, with everything nested in it; or the top-level statements of a file) names a type or member
-/// of the namespace Structured or of a namespace below it, anywhere in it. The rules
-/// that would be noise on ordinary .NET code (STR103-STR107) report only there, unless the .editorconfig key
-/// <c>structured_analyzers.scope = all</c> makes every member count.
+/// <para>One instance per compilation, shared by every STR analyzer (<see cref="OnStructuredCompilation"/>): a
+/// compilation that does not reference Structured.Nursery gets none, and then no rule registers anything.</para>
+/// <para>"Code that uses Structured" (docs/analyzers/README.md) is decided per member: the member declaration
+/// (method, constructor, property, indexer, operator, field or event initializer, with the lambdas and local
+/// functions in it; or the top-level statements of a file) names a type or member of the namespace Structured or of
+/// a namespace below it, or overrides / implements a member of a Structured type. The decision is cached per
+/// member and cheap: only the names that are names of Structured's API are looked up. The rules that would be noise
+/// on ordinary .NET code (STR103-STR108) report only there, unless the .editorconfig key
+/// <c>structured_analyzers.scope = all</c> makes every member count; the others use it as a filter before any
+/// semantic work (a member that names nothing of Structured cannot call it).</para>
 /// </remarks>
 internal sealed class StructuredFacts
 {
     private const string ScopeKey = "structured_analyzers.scope";
+    private static readonly ConditionalWeakTable<Compilation, Box> PerCompilation = new();
     private readonly ConcurrentDictionary<SyntaxNode, bool> _usesStructured = new();
+    private readonly HashSet<string> _apiNames;
+
+    private sealed class Box(StructuredFacts? facts)
+    {
+        public StructuredFacts? Facts { get; } = facts;
+    }
 
     private StructuredFacts(Compilation compilation)
     {
@@ -34,6 +47,11 @@ internal sealed class StructuredFacts
         ValueTaskOfT = compilation.GetTypeByMetadataName("System.Threading.Tasks.ValueTask`1");
         OperationCanceledException = compilation.GetTypeByMetadataName("System.OperationCanceledException");
         Thread = compilation.GetTypeByMetadataName("System.Threading.Thread");
+        CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
+        NetworkStream = compilation.GetTypeByMetadataName("System.Net.Sockets.NetworkStream");
+        Tcp = compilation.GetTypeByMetadataName("Structured.Tcp");
+        StructuredService = compilation.GetTypeByMetadataName("Structured.StructuredService");
+        _apiNames = CollectApiNames(compilation);
     }
 
     public INamedTypeSymbol? CancelScope { get; }
@@ -49,13 +67,28 @@ internal sealed class StructuredFacts
     public INamedTypeSymbol? ValueTaskOfT { get; }
     public INamedTypeSymbol? OperationCanceledException { get; }
     public INamedTypeSymbol? Thread { get; }
+    public INamedTypeSymbol? CancellationToken { get; }
+    public INamedTypeSymbol? NetworkStream { get; }
+    public INamedTypeSymbol? Tcp { get; }
+    public INamedTypeSymbol? StructuredService { get; }
 
-    /// <summary>The facts of a compilation, or null when it does not reference Structured (then no rule runs).</summary>
-    public static StructuredFacts? TryCreate(Compilation compilation)
+    /// <summary>
+    /// The facts of a compilation, or null when it does not reference Structured (then no rule runs). Computed once
+    /// per compilation and shared by all the analyzers.
+    /// </summary>
+    public static StructuredFacts? TryCreate(Compilation compilation) =>
+        PerCompilation.GetValue(compilation, c => new Box(ReferencesStructured(c) ? Create(c) : null)).Facts;
+
+    private static StructuredFacts? Create(Compilation compilation)
     {
         var facts = new StructuredFacts(compilation);
         return facts.CancelScope is null || facts.Nursery is null ? null : facts;
     }
+
+    /// <summary>A cheap test before any symbol lookup: the compilation references Structured.Nursery or is it.</summary>
+    private static bool ReferencesStructured(Compilation compilation) =>
+        compilation.AssemblyName == "Structured.Nursery" ||
+        compilation.ReferencedAssemblyNames.Any(a => a.Name == "Structured.Nursery");
 
     /// <summary>Registers <paramref name="register"/> only for compilations that reference Structured.</summary>
     public static void OnStructuredCompilation(AnalysisContext context, Action<CompilationStartAnalysisContext, StructuredFacts> register)
@@ -68,6 +101,43 @@ internal sealed class StructuredFacts
                 register(start, facts);
             }
         });
+    }
+
+    /// <summary>The names of the types and members of namespace Structured and below (and "Structured" itself).</summary>
+    private static HashSet<string> CollectApiNames(Compilation compilation)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal) { "Structured" };
+        var root = compilation.GlobalNamespace.GetNamespaceMembers().FirstOrDefault(n => n.Name == "Structured");
+        var work = new Stack<INamespaceOrTypeSymbol>();
+        if (root is not null)
+        {
+            work.Push(root);
+        }
+        while (work.Count > 0)
+        {
+            var container = work.Pop();
+            if (container is INamespaceSymbol ns)
+            {
+                names.Add(ns.Name);
+            }
+            foreach (var member in container.GetMembers())
+            {
+                switch (member)
+                {
+                    case INamespaceOrTypeSymbol nested:
+                        names.Add(nested.Name);
+                        work.Push(nested);
+                        break;
+                    case IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.PropertyGet } m when m.Name is not ("ToString" or "Equals" or "GetHashCode"):
+                        names.Add(m.Name);
+                        break;
+                    case IPropertySymbol or IFieldSymbol or IEventSymbol:
+                        names.Add(member.Name);
+                        break;
+                }
+            }
+        }
+        return names;
     }
 
     /// <summary>Whether a symbol is declared in the namespace Structured or below it.</summary>
@@ -138,46 +208,58 @@ internal sealed class StructuredFacts
     }
 
     /// <summary>Whether the code at <paramref name="node"/> is "code that uses Structured" (see the type's remarks).</summary>
-    public bool InStructuredCode(SyntaxNode node, SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken)
+    public bool InStructuredCode(SyntaxNode node, SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken) =>
+        ScopeIsAll(node.SyntaxTree, options) || MemberUsesStructured(node, model, cancellationToken);
+
+    /// <summary>
+    /// Whether the member around <paramref name="node"/> names Structured (see the type's remarks), ignoring
+    /// <c>structured_analyzers.scope</c>: the cheap filter every rule applies before its own semantic work.
+    /// </summary>
+    public bool MemberUsesStructured(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
     {
-        if (ScopeIsAll(node.SyntaxTree, options))
-        {
-            return true;
-        }
         var member = EnclosingMember(node);
-        return _usesStructured.GetOrAdd(member, m => NamesStructured(m, model, cancellationToken));
+        if (_usesStructured.TryGetValue(member, out var known))
+        {
+            return known;
+        }
+        var uses = NamesStructured(member, model, cancellationToken);
+        _usesStructured.TryAdd(member, uses);
+        return uses;
     }
 
-    /// <summary>Whether <c>structured_analyzers.scope = all</c> applies to the file: all its code counts as Structured code.</summary>
-    public static bool ScopeIsAll(SyntaxTree tree, AnalyzerOptions options) =>
-        options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeKey, out var scope) &&
-        string.Equals(scope, "all", StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>The outermost type declaration around the node, or the compilation unit for top-level statements.</summary>
-    private static SyntaxNode EnclosingMember(SyntaxNode node)
+    /// <summary>
+    /// The member declaration around the node (method, constructor, accessor's property, field, ...), the type
+    /// declaration for its attributes and base list, or the compilation unit for top-level statements.
+    /// </summary>
+    public static SyntaxNode EnclosingMember(SyntaxNode node)
     {
-        SyntaxNode? found = null;
         for (var n = node; n is not null; n = n.Parent)
         {
-            if (n is BaseTypeDeclarationSyntax or DelegateDeclarationSyntax)
+            switch (n)
             {
-                found = n;
-            }
-            else if (n is GlobalStatementSyntax && n.Parent is not null)
-            {
-                return n.Parent;
+                case GlobalStatementSyntax when n.Parent is not null:
+                    return n.Parent;
+                case BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax or BaseFieldDeclarationSyntax
+                    or BaseTypeDeclarationSyntax or DelegateDeclarationSyntax:
+                    return n;
             }
         }
-        return found ?? node.SyntaxTree.GetRoot();
+        return node.SyntaxTree.GetRoot(cancellationToken: default);
     }
 
-    private static bool NamesStructured(SyntaxNode member, SemanticModel model, CancellationToken cancellationToken)
+    private bool NamesStructured(SyntaxNode member, SemanticModel model, CancellationToken cancellationToken)
     {
         IEnumerable<SyntaxNode> nodes = member is CompilationUnitSyntax unit
             ? unit.Members.OfType<GlobalStatementSyntax>().SelectMany(g => g.DescendantNodes())
-            : member.DescendantNodes();
-        foreach (var name in nodes.OfType<SimpleNameSyntax>())
+            : member is BaseTypeDeclarationSyntax type
+                ? type.AttributeLists.Concat<SyntaxNode>(type.BaseList is { } b ? new[] { b } : Array.Empty<SyntaxNode>()).SelectMany(n => n.DescendantNodes())
+                : member.DescendantNodes();
+        foreach (var node in nodes)
         {
+            if (node is not SimpleNameSyntax name || !_apiNames.Contains(name.Identifier.ValueText))
+            {
+                continue;
+            }
             var symbol = model.GetSymbolInfo(name, cancellationToken).Symbol;
             if (symbol is not (INamespaceSymbol or ILocalSymbol or IParameterSymbol or IRangeVariableSymbol or ILabelSymbol) &&
                 IsStructuredSymbol(symbol))
@@ -185,8 +267,40 @@ internal sealed class StructuredFacts
                 return true;
             }
         }
+        return member is BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax && ImplementsStructured(member, model, cancellationToken);
+    }
+
+    /// <summary>An override or interface implementation of a Structured member (a StructuredService's RunAsync): it runs on the Loop.</summary>
+    private static bool ImplementsStructured(SyntaxNode member, SemanticModel model, CancellationToken cancellationToken)
+    {
+        var symbol = model.GetDeclaredSymbol(member, cancellationToken);
+        var type = symbol?.ContainingType;
+        if (symbol is null || type is null)
+        {
+            return false;
+        }
+        for (var m = symbol; m is not null; m = m switch { IMethodSymbol x => x.OverriddenMethod, IPropertySymbol x => x.OverriddenProperty, _ => null })
+        {
+            if (!SymbolEqualityComparer.Default.Equals(m, symbol) && IsStructuredSymbol(m))
+            {
+                return true;
+            }
+        }
+        foreach (var @interface in type.AllInterfaces)
+        {
+            if (IsStructuredSymbol(@interface) && @interface.GetMembers(symbol.Name).Any(i =>
+                SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(i), symbol)))
+            {
+                return true;
+            }
+        }
         return false;
     }
+
+    /// <summary>Whether <c>structured_analyzers.scope = all</c> applies to the file: all its code counts as Structured code.</summary>
+    public static bool ScopeIsAll(SyntaxTree tree, AnalyzerOptions options) =>
+        options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeKey, out var scope) &&
+        string.Equals(scope, "all", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The function (lambda, local function, method, accessor) whose body contains the node.</summary>
     public static SyntaxNode? EnclosingFunction(SyntaxNode node)

@@ -39,6 +39,10 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
         }
         var model = context.SemanticModel;
         var ct = context.CancellationToken;
+        if (!facts.MemberUsesStructured(await, model, ct))
+        {
+            return;
+        }
         if (StructuredFacts.Awaited(await) is not InvocationExpressionSyntax awaited ||
             model.GetSymbolInfo(awaited, ct).Symbol is not IMethodSymbol method)
         {

@@ -33,6 +33,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
         var invocation = (InvocationExpressionSyntax)context.Node;
         if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Sleep" or "Wait" or "WaitAll" or "WaitAny" or "GetResult" } access ||
             !StructuredFacts.IsAsyncFunction(StructuredFacts.EnclosingFunction(invocation)) ||
+            !facts.InStructuredCode(invocation, context.SemanticModel, context.Options, context.CancellationToken) ||
             context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method)
         {
             return;
@@ -59,7 +60,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
             }
             instead = "'await'";
         }
-        if (instead is not null && facts.InStructuredCode(invocation, context.SemanticModel, context.Options, context.CancellationToken))
+        if (instead is not null)
         {
             context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR106, invocation.GetLocation(), invocation.ToString(), instead));
         }
@@ -70,6 +71,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
         var access = (MemberAccessExpressionSyntax)context.Node;
         if (access.Name.Identifier.ValueText != "Result" ||
             !StructuredFacts.IsAsyncFunction(StructuredFacts.EnclosingFunction(access)) ||
+            !facts.InStructuredCode(access, context.SemanticModel, context.Options, context.CancellationToken) ||
             context.SemanticModel.GetSymbolInfo(access, context.CancellationToken).Symbol is not IPropertySymbol property ||
             !facts.IsTaskLike(property.ContainingType) ||
             AwaitedBefore(access.Expression, access, context) ||

@@ -34,7 +34,8 @@ public sealed class BusyWaitAnalyzer : DiagnosticAnalyzer
             _ => default,
         };
         // while (true) { await Time.SleepAsync(...); } is a timer, not a poll.
-        if (condition is null || condition.IsKind(SyntaxKind.TrueLiteralExpression))
+        if (condition is null || condition.IsKind(SyntaxKind.TrueLiteralExpression) ||
+            !facts.InStructuredCode(context.Node, context.SemanticModel, context.Options, context.CancellationToken))
         {
             return;
         }

@@ -35,7 +35,8 @@ public sealed class CancelScopeWithoutCheckpointAnalyzer : DiagnosticAnalyzer
         {
             return;
         }
-        if (context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method ||
+        if (!facts.MemberUsesStructured(invocation, context.SemanticModel, context.CancellationToken) ||
+            context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method ||
             !StructuredFacts.Is(method.ContainingType, facts.CancelScope))
         {
             return;

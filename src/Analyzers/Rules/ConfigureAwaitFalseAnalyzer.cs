@@ -37,7 +37,8 @@ public sealed class ConfigureAwaitFalseAnalyzer : DiagnosticAnalyzer
         {
             return;
         }
-        if (context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method ||
+        if (!facts.InStructuredCode(invocation, context.SemanticModel, context.Options, context.CancellationToken) ||
+            context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method ||
             method.ContainingNamespace?.ToDisplayString() is not ("System.Threading.Tasks" or "System.Runtime.CompilerServices"))
         {
             return;

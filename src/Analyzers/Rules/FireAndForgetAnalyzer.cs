@@ -48,6 +48,10 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         {
             expression = p.Expression;
         }
+        if (!facts.InStructuredCode(expression, context.SemanticModel, context.Options, context.CancellationToken))
+        {
+            return;
+        }
         // ValueTask results that are dropped are CA2012's business (and the library's own pooled waiters rely on it).
         var type = context.SemanticModel.GetTypeInfo(expression, context.CancellationToken).Type?.OriginalDefinition;
         if (expression is not InvocationExpressionSyntax invocation ||

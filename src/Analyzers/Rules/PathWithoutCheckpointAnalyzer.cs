@@ -56,6 +56,12 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
             {
                 return;
             }
+            // The graph is built only for members that name Structured (or with scope = all): see StructuredFacts.
+            if (!StructuredFacts.ScopeIsAll(block.Syntax.SyntaxTree, context.Options) &&
+                !facts.MemberUsesStructured(block.Syntax, block.SemanticModel, context.CancellationToken))
+            {
+                return;
+            }
             var graph = context.GetControlFlowGraph(block);
             var scan = new Scan(context, facts, block.SemanticModel);
             if (owner is not null)

@@ -32,6 +32,7 @@ public sealed class SingleChildNurseryAnalyzer : DiagnosticAnalyzer
             invocation.ArgumentList.Arguments.Count != 1 ||
             invocation.ArgumentList.Arguments[0].Expression is not AnonymousFunctionExpressionSyntax lambda ||
             NurseryParameter(lambda) is not { } nursery ||
+            !facts.MemberUsesStructured(invocation, context.SemanticModel, context.CancellationToken) ||
             context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method ||
             !StructuredFacts.Is(method.ContainingType, facts.Nursery))
         {

@@ -38,7 +38,11 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
             {
                 continue;
             }
-            // Cheap filter first: no IStarted anywhere in the block, nothing to build a graph for.
+            // Cheap filters first: a member that names nothing of Structured, or no IStarted anywhere in the block.
+            if (block.SemanticModel is null || !facts.MemberUsesStructured(block.Syntax, block.SemanticModel, context.CancellationToken))
+            {
+                return;
+            }
             var hasStartable = context.OwningSymbol is IMethodSymbol owner && owner.Parameters.Any(p => IsStarted(p.Type, facts)) ||
                 block.Descendants().OfType<IAnonymousFunctionOperation>().Any(f => f.Symbol.Parameters.Any(p => IsStarted(p.Type, facts)));
             if (!hasStartable)

@@ -35,7 +35,8 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
         var clause = (CatchClauseSyntax)context.Node;
         var model = context.SemanticModel;
         var ct = context.CancellationToken;
-        if (clause.Filter is not null || clause.Parent is not TryStatementSyntax tryStatement)
+        if (clause.Filter is not null || clause.Parent is not TryStatementSyntax tryStatement ||
+            !facts.InStructuredCode(clause, model, context.Options, ct))
         {
             return;
         }
@@ -58,8 +59,7 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
             }
         }
         if (!facts.HasCancelPoint(tryStatement.Block, model, ct) || AlwaysRethrows(clause, model, ct) || Forwards(clause) ||
-            ForForeignToken(clause, caught, tryStatement, model, facts, ct) ||
-            !facts.InStructuredCode(clause, model, context.Options, ct))
+            ForForeignToken(clause, caught, tryStatement, model, facts, ct))
         {
             return;
         }

@@ -26,6 +26,7 @@ public sealed class TaskYieldAnalyzer : DiagnosticAnalyzer
     {
         var invocation = (InvocationExpressionSyntax)context.Node;
         if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Yield" or "Delay" } ||
+            !facts.InStructuredCode(invocation, context.SemanticModel, context.Options, context.CancellationToken) ||
             context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method ||
             !StructuredFacts.Is(method.ContainingType, facts.Task))
         {

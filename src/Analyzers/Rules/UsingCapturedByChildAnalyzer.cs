@@ -33,6 +33,7 @@ public sealed class UsingCapturedByChildAnalyzer : DiagnosticAnalyzer
         if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "RunAsync" } ||
             invocation.ArgumentList.Arguments.Count != 1 ||
             invocation.ArgumentList.Arguments[0].Expression is not AnonymousFunctionExpressionSyntax { Body: BlockSyntax body } ||
+            !facts.MemberUsesStructured(invocation, context.SemanticModel, context.CancellationToken) ||
             context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method ||
             !StructuredFacts.Is(method.ContainingType, facts.Nursery))
         {

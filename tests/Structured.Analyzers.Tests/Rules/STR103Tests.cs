@@ -63,13 +63,18 @@ public sealed class STR103Tests
         """);
 
     [Fact]
-    public Task AMethodOfATypeThatUsesStructuredElsewhereIsStructuredCode() => StructuredTest.VerifyAsync("""
+    public Task StructuredCodeIsDecidedPerMember() => StructuredTest.VerifyAsync("""
         class C
         {
             Event ready = new();
+            // Names nothing of Structured: ordinary .NET code, even in a type that uses Structured elsewhere.
             async Task Helper()
             {
-                try { await Task.Delay(1); } catch ({|STR103:Exception|}) { }
+                try { await Task.Delay(1); } catch (Exception) { }
+            }
+            async Task Waiter()
+            {
+                try { await ready.WaitAsync(); } catch ({|STR103:Exception|}) { }
             }
         }
         """);
