@@ -80,6 +80,7 @@ public abstract class ReceiveChannel<T> : IAsyncEnumerable<T>, IAsyncDisposable
 
     /// <summary>Closes this end, as <see cref="Close"/>. Not a checkpoint: it never throws <see cref="Cancelled"/>.</summary>
     /// <returns>A completed task.</returns>
+    [NotACheckpoint]
     public ValueTask DisposeAsync()
     {
         Close();

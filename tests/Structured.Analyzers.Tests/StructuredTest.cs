@@ -46,7 +46,7 @@ internal sealed class StructuredTest : CSharpCodeFixTest<EmptyDiagnosticAnalyzer
         new CancelScopeWithoutCheckpointAnalyzer(), new AwaitInCleanupAnalyzer(), new SwallowedCancellationAnalyzer(),
         new TaskYieldAnalyzer(), new ConfigureAwaitFalseAnalyzer(), new BlockingCallAnalyzer(), new FireAndForgetAnalyzer(),
         new BusyWaitAnalyzer(), new SingleChildNurseryAnalyzer(), new StartedNotCalledAnalyzer(), new UsingCapturedByChildAnalyzer(),
-        new PathWithoutCheckpointAnalyzer(),
+        new PathWithoutCheckpointAnalyzer(), new LoopWaitOutOfNurseryReachAnalyzer(),
     ];
 
     protected override IEnumerable<CodeFixProvider> GetCodeFixProviders() =>

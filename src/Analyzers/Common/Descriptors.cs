@@ -82,4 +82,10 @@ internal static class Descriptors
         "{0} can {1} without awaiting a checkpoint: on that path a cancellation is not seen and the other tasks do not run; await a Structured operation on every path, or 'await Checkpoint.YieldAsync()'",
         DiagnosticSeverity.Info,
         "Callers of an async function of Structured code expect it to be a checkpoint, as Structured's own awaitables are: a path through it (or through an iteration of an endless loop, or from one yield to the next) that awaits no checkpoint ignores cancellation there and can starve the Loop (flake8-async ASYNC910, ASYNC911, ASYNC913).");
+
+    public static readonly DiagnosticDescriptor STR113 = Rule("STR113",
+        "Nursery body loop waits where the nursery's cancellation cannot reach",
+        "This loop starts children in a nursery but waits only on '{0}', which the nursery's cancellation cannot reach: when a child fails, the loop (and so the error) waits until that call returns; give it CancelScope.CurrentToken (or the body's token), or wait on a Structured operation",
+        DiagnosticSeverity.Warning,
+        "A nursery cancels its body when a child fails, but a wait that ignores the cancel scope (a .NET API given no token, or a token from elsewhere) does not end: the error is only reported when that wait returns, which for a queue or a socket may be at shutdown.");
 }

@@ -164,6 +164,69 @@ internal sealed class StructuredFacts
         return !ns.IsGlobalNamespace && ns.Name == "Structured";
     }
 
+    /// <summary>
+    /// A member of the library marked <c>[NotACheckpoint]</c> (matched by name: the attribute is internal to each
+    /// runtime assembly): awaiting it never throws Cancelled and never yields.
+    /// </summary>
+    public static bool IsNotACheckpoint(ISymbol symbol)
+    {
+        for (var s = symbol; s is not null; s = (s as IMethodSymbol)?.OverriddenMethod)
+        {
+            if (s.OriginalDefinition.GetAttributes().Any(a => a.AttributeClass?.Name == "NotACheckpointAttribute"))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Declared in an assembly of Structured (Structured.Hosting's extension methods live in Microsoft.Extensions.Hosting).</summary>
+    public static bool IsFromStructuredAssembly(ISymbol symbol) =>
+        symbol.ContainingAssembly?.Name is { } name && name.StartsWith("Structured.", StringComparison.Ordinal) && name != "Structured.Analyzers";
+
+    /// <summary>
+    /// A token that a cancel scope's cancellation reaches: <c>CancelScope.CurrentToken</c>, <c>scope.Token</c>; the
+    /// token parameter of a lambda given to a Structured call (<c>nursery.StartSoon(ct =&gt; ...)</c>); the token
+    /// parameter of an override of a Structured member (a StructuredService's <c>stopping</c>, cancelled with the
+    /// service's nursery); <c>cts.Token</c> of a <c>CancellationTokenSource.CreateLinkedTokenSource(...)</c> given such a
+    /// token; a local initialised with one of these.
+    /// </summary>
+    public bool IsScopeToken(ExpressionSyntax? expression, SemanticModel model, CancellationToken ct, int depth = 0)
+    {
+        while (expression is ParenthesizedExpressionSyntax p)
+        {
+            expression = p.Expression;
+        }
+        if (expression is null || depth > 3)
+        {
+            return false;
+        }
+        var symbol = model.GetSymbolInfo(expression, ct).Symbol;
+        switch (symbol)
+        {
+            case IPropertySymbol { Name: "Token" or "CurrentToken" } property when Is(property.ContainingType, CancelScope):
+                return true;
+            case IPropertySymbol { Name: "Token" } when expression is MemberAccessExpressionSyntax { Expression: var source }:
+                // cts.Token, where cts = CancellationTokenSource.CreateLinkedTokenSource(scopeToken, ...)
+                return model.GetSymbolInfo(source, ct).Symbol is ILocalSymbol cts &&
+                    cts.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is VariableDeclaratorSyntax { Initializer.Value: InvocationExpressionSyntax create } &&
+                    create.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "CreateLinkedTokenSource" } &&
+                    create.ArgumentList.Arguments.Any(a => IsScopeToken(a.Expression, model, ct, depth + 1));
+            case IParameterSymbol parameter when parameter.ContainingSymbol is IMethodSymbol owner:
+                if (owner.MethodKind == MethodKind.AnonymousFunction)
+                {
+                    return owner.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is { Parent: ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } } } &&
+                        IsStructuredSymbol(model.GetSymbolInfo(call, ct).Symbol);
+                }
+                return owner.OverriddenMethod is { } overridden && IsStructuredSymbol(overridden);
+            case ILocalSymbol local when Is(local.Type, CancellationToken):
+                return local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is VariableDeclaratorSyntax { Initializer.Value: var init } &&
+                    IsScopeToken(init, model, ct, depth + 1);
+            default:
+                return false;
+        }
+    }
+
     public static bool Is(ISymbol? symbol, INamedTypeSymbol? type) =>
         type is not null && SymbolEqualityComparer.Default.Equals(symbol, type);
 

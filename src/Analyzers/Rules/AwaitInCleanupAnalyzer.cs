@@ -49,7 +49,8 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
             return;
         }
         // Entering a scope or a nursery is not a checkpoint: the awaits in their bodies are judged themselves.
-        if (IsInlineBodyCall(method, facts))
+        // Members the library marks [NotACheckpoint] (a channel end's DisposeAsync) never throw Cancelled.
+        if (IsInlineBodyCall(method, facts) || StructuredFacts.IsNotACheckpoint(method))
         {
             return;
         }
@@ -85,9 +86,7 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
         StructuredFacts.IsMethodOf(method, facts.CancelScope, "FailAfter") || StructuredFacts.IsMethodOf(method, facts.CancelScope, "FailAt");
 
     private static bool PassesScopeToken(InvocationExpressionSyntax invocation, SemanticModel model, StructuredFacts facts, CancellationToken ct) =>
-        invocation.ArgumentList.Arguments.Any(a => a.Expression.DescendantNodesAndSelf().OfType<SimpleNameSyntax>().Any(n =>
-            n.Identifier.ValueText is "Token" or "CurrentToken" &&
-            model.GetSymbolInfo(n, ct).Symbol is IPropertySymbol p && StructuredFacts.Is(p.ContainingType, facts.CancelScope)));
+        invocation.ArgumentList.Arguments.Any(a => facts.IsScopeToken(a.Expression, model, ct));
 
     /// <summary>"a finally block" or "a catch of the cancellation" when the await runs there unshielded, else null.</summary>
     private static string? CleanupPlace(SyntaxNode await, SemanticModel model, StructuredFacts facts, CancellationToken ct)
@@ -106,7 +105,7 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
                     if (lambda.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } } &&
                         model.GetSymbolInfo(call, ct).Symbol is IMethodSymbol m && IsInlineBodyCall(m, facts))
                     {
-                        if (m.Name == "RunAsync" && call.Expression is MemberAccessExpressionSyntax access && IsShielded(access.Expression, model, ct))
+                        if (m.Name == "RunAsync" && call.Expression is MemberAccessExpressionSyntax access && !IsKnownUnshielded(access.Expression, model, facts, ct))
                         {
                             return null;
                         }
@@ -120,8 +119,13 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    /// <summary>new CancelScope(..., shield: true), new CancelScope { Shield = true }, or a local initialised or set so.</summary>
-    private static bool IsShielded(ExpressionSyntax scope, SemanticModel model, CancellationToken ct)
+    /// <summary>
+    /// Whether the scope is sure not to be shielded: <c>new CancelScope(...)</c> without <c>shield: true</c> or an
+    /// initializer setting <c>Shield = true</c>, <c>CancelScope.MoveOnAfter</c> / <c>MoveOnAt</c>, or a local
+    /// initialised so whose <c>Shield</c> is not set in its block. A scope from anywhere else (a field, a parameter,
+    /// a helper's result) may be shielded: it is given the benefit of the doubt.
+    /// </summary>
+    private static bool IsKnownUnshielded(ExpressionSyntax scope, SemanticModel model, StructuredFacts facts, CancellationToken ct)
     {
         while (scope is ParenthesizedExpressionSyntax p)
         {
@@ -130,36 +134,42 @@ public sealed class AwaitInCleanupAnalyzer : DiagnosticAnalyzer
         switch (scope)
         {
             case BaseObjectCreationExpressionSyntax creation:
+                if (model.GetSymbolInfo(creation, ct).Symbol is not IMethodSymbol constructor || !StructuredFacts.Is(constructor.ContainingType, facts.CancelScope))
+                {
+                    return false;
+                }
                 var args = creation.ArgumentList?.Arguments ?? default;
+                var shieldIndex = constructor.Parameters.IndexOf(constructor.Parameters.FirstOrDefault(p => p.Name == "shield")!);
                 for (var i = 0; i < args.Count; i++)
                 {
                     var named = args[i].NameColon?.Name.Identifier.ValueText;
-                    if ((named == "shield" || named is null && i == 1) && args[i].Expression.IsKind(SyntaxKind.TrueLiteralExpression))
+                    if ((named == "shield" || named is null && i == shieldIndex) && !args[i].Expression.IsKind(SyntaxKind.FalseLiteralExpression))
                     {
-                        return true;
+                        return false;
                     }
                 }
                 return creation.Initializer?.Expressions.OfType<AssignmentExpressionSyntax>().Any(a =>
-                    a.Left is IdentifierNameSyntax { Identifier.ValueText: "Shield" } && a.Right.IsKind(SyntaxKind.TrueLiteralExpression)) == true;
+                    a.Left is IdentifierNameSyntax { Identifier.ValueText: "Shield" } && !a.Right.IsKind(SyntaxKind.FalseLiteralExpression)) != true;
+            case InvocationExpressionSyntax invocation:
+                return model.GetSymbolInfo(invocation, ct).Symbol is IMethodSymbol factory &&
+                    StructuredFacts.Is(factory.ContainingType, facts.CancelScope) && factory.Name is "MoveOnAfter" or "MoveOnAt";
             case IdentifierNameSyntax id when model.GetSymbolInfo(id, ct).Symbol is ILocalSymbol local:
                 foreach (var reference in local.DeclaringSyntaxReferences)
                 {
-                    if (reference.GetSyntax(ct) is VariableDeclaratorSyntax { Initializer.Value: { } init } declarator)
+                    if (reference.GetSyntax(ct) is not VariableDeclaratorSyntax { Initializer.Value: { } init } declarator ||
+                        !IsKnownUnshielded(init, model, facts, ct))
                     {
-                        if (IsShielded(init, model, ct))
-                        {
-                            return true;
-                        }
-                        var block = declarator.FirstAncestorOrSelf<BlockSyntax>();
-                        if (block is not null && block.DescendantNodes().OfType<AssignmentExpressionSyntax>().Any(a =>
-                            a.Left is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Shield", Expression: IdentifierNameSyntax target } &&
-                            target.Identifier.ValueText == local.Name && a.Right.IsKind(SyntaxKind.TrueLiteralExpression)))
-                        {
-                            return true;
-                        }
+                        return false;
+                    }
+                    var block = declarator.FirstAncestorOrSelf<BlockSyntax>();
+                    if (block is not null && block.DescendantNodes().OfType<AssignmentExpressionSyntax>().Any(a =>
+                        a.Left is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Shield", Expression: IdentifierNameSyntax target } &&
+                        target.Identifier.ValueText == local.Name))
+                    {
+                        return false;
                     }
                 }
-                return false;
+                return local.DeclaringSyntaxReferences.Length > 0;
             default:
                 return false;
         }

@@ -45,7 +45,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
         }
         else if (method.Name is "Wait" or "WaitAll" or "WaitAny" && StructuredFacts.Is(method.ContainingType?.OriginalDefinition, facts.Task))
         {
-            if (method.Name == "Wait" && AwaitedBefore(access.Expression, invocation, context))
+            if (method.Name == "Wait" && AwaitedBefore(TaskOf(access.Expression), invocation, context))
             {
                 return;
             }
@@ -54,7 +54,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
         else if (method.Name == "GetResult" && access.Expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetAwaiter" } getAwaiter } &&
             facts.IsTaskLike(context.SemanticModel.GetTypeInfo(getAwaiter.Expression, context.CancellationToken).Type))
         {
-            if (AwaitedBefore(getAwaiter.Expression, invocation, context))
+            if (AwaitedBefore(TaskOf(getAwaiter.Expression), invocation, context))
             {
                 return;
             }
@@ -74,7 +74,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
             !facts.InStructuredCode(access, context.SemanticModel, context.Options, context.CancellationToken) ||
             context.SemanticModel.GetSymbolInfo(access, context.CancellationToken).Symbol is not IPropertySymbol property ||
             !facts.IsTaskLike(property.ContainingType) ||
-            AwaitedBefore(access.Expression, access, context) ||
+            AwaitedBefore(TaskOf(access.Expression), access, context) ||
             !facts.InStructuredCode(access, context.SemanticModel, context.Options, context.CancellationToken))
         {
             return;
@@ -83,25 +83,66 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>
-    /// Whether the task (a local, parameter or field) is named in an await earlier in the same function, as in
-    /// <c>await Task.WhenAll(a, b); use(a.Result);</c>: then it has completed and reading it does not block.
+    /// Whether the task is known to have completed where it is read, so reading it does not block:
+    /// <list type="bullet">
+    /// <item>it (a local, parameter or field), or the collection it is an element of (<c>tasks[i]</c>, the variable of
+    /// a <c>foreach</c> over <c>tasks</c>), is named in an earlier await of the same function, as in
+    /// <c>await Task.WhenAll(tasks)</c>, except an await of <c>Task.WhenAny</c> (only one of its tasks is complete);</item>
+    /// <item>it is the result of <c>await Task.WhenAny(...)</c> (a local initialised so, or the expression itself);</item>
+    /// <item>its <c>IsCompleted</c>, <c>IsCompletedSuccessfully</c>, <c>IsFaulted</c>, <c>IsCanceled</c> or <c>Status</c> is
+    /// read earlier in the function or in the condition around the read (a fast path).</item>
+    /// </list>
     /// </summary>
     private static bool AwaitedBefore(ExpressionSyntax task, SyntaxNode use, SyntaxNodeAnalysisContext context)
     {
-        var symbol = context.SemanticModel.GetSymbolInfo(task, context.CancellationToken).Symbol;
-        if (symbol is not (ILocalSymbol or IParameterSymbol or IFieldSymbol) || StructuredFacts.EnclosingFunction(use) is not { } function)
+        var model = context.SemanticModel;
+        var ct = context.CancellationToken;
+        while (task is ParenthesizedExpressionSyntax p)
+        {
+            task = p.Expression;
+        }
+        if (task is AwaitExpressionSyntax direct && IsWhenAny(direct, model, ct))
+        {
+            return true;
+        }
+        if (StructuredFacts.EnclosingFunction(use) is not { } function)
         {
             return false;
         }
-        foreach (var await in StructuredFacts.OwnNodes(function).OfType<AwaitExpressionSyntax>())
+        var symbol = model.GetSymbolInfo(task, ct).Symbol;
+        if (symbol is not (ILocalSymbol or IParameterSymbol or IFieldSymbol))
         {
-            if (await.SpanStart < use.SpanStart &&
-                await.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == symbol.Name &&
-                    SymbolEqualityComparer.Default.Equals(context.SemanticModel.GetSymbolInfo(n, context.CancellationToken).Symbol, symbol)))
-            {
-                return true;
-            }
+            return false;
         }
-        return false;
+        if (symbol is ILocalSymbol local && local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is VariableDeclaratorSyntax { Initializer.Value: AwaitExpressionSyntax init } &&
+            IsWhenAny(init, model, ct))
+        {
+            return true;
+        }
+        var own = StructuredFacts.OwnNodes(function).Where(n => n.SpanStart < use.SpanStart).ToList();
+        // A fast path: the task's state is read before (if (t.IsCompleted) ..., if (!t.IsCompletedSuccessfully) return ...).
+        if (own.OfType<MemberAccessExpressionSyntax>().Any(m => m.Name.Identifier.ValueText is "IsCompleted" or "IsCompletedSuccessfully" or "IsFaulted" or "IsCanceled" or "Status" &&
+            SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(m.Expression, ct).Symbol, symbol)))
+        {
+            return true;
+        }
+        var names = new List<ISymbol> { symbol };
+        // tasks[i] is not a symbol of its own; the variable of foreach (var t in tasks) stands for the elements of tasks.
+        if (symbol is ILocalSymbol element && element.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is ForEachStatementSyntax loop &&
+            model.GetSymbolInfo(loop.Expression, ct).Symbol is { } collection)
+        {
+            names.Add(collection);
+        }
+        return own.OfType<AwaitExpressionSyntax>().Any(a => !IsWhenAny(a, model, ct) &&
+            a.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => names.Any(s => s.Name == n.Identifier.ValueText) &&
+                names.Contains(model.GetSymbolInfo(n, ct).Symbol, SymbolEqualityComparer.Default)));
     }
+
+    private static bool IsWhenAny(AwaitExpressionSyntax await, SemanticModel model, CancellationToken ct) =>
+        StructuredFacts.Awaited(await) is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "WhenAny" } } call &&
+        model.GetSymbolInfo(call, ct).Symbol is IMethodSymbol { ContainingType.Name: "Task" };
+
+    /// <summary>The task a read is of: <c>tasks[i]</c> stands for <c>tasks</c>.</summary>
+    private static ExpressionSyntax TaskOf(ExpressionSyntax expression) =>
+        expression is ElementAccessExpressionSyntax element ? element.Expression : expression;
 }

@@ -22,15 +22,42 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
         StructuredFacts.OnStructuredCompilation(context, (start, facts) =>
-            start.RegisterSyntaxNodeAction(c => Analyze(c, facts), SyntaxKind.ExpressionStatement));
+        {
+            start.RegisterSyntaxNodeAction(c => Analyze(c, facts), SyntaxKind.ExpressionStatement);
+            start.RegisterSyntaxNodeAction(c => AnalyzeLambda(c, facts), SyntaxKind.SimpleLambdaExpression, SyntaxKind.ParenthesizedLambdaExpression);
+        });
     }
 
     /// <summary>
-    /// <c>Assert.Throws(() => { _ = F(bad); })</c>: a lambda whose only statement drops the task exists to see
-    /// what the call throws synchronously, not to run the task.
+    /// <c>Assert.Throws(() => { _ = F(bad); })</c>: a lambda whose only statement discards the task exists to see
+    /// what the call throws synchronously, not to run the task. (Without the discard, <c>list.ForEach(x => { SendAsync(x); })</c>,
+    /// the task is dropped.)
     /// </summary>
     private static bool IsSynchronousCheckProbe(SyntaxNode statement) =>
+        statement is ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: IdentifierNameSyntax { Identifier.ValueText: "_" } } } &&
         statement.Parent is BlockSyntax { Statements.Count: 1, Parent: AnonymousFunctionExpressionSyntax { Parent: ArgumentSyntax } };
+
+    /// <summary>
+    /// An expression-bodied lambda converted to a delegate that returns nothing (<c>Action</c>, a token callback:
+    /// <c>token.Register(() =&gt; SendAsync(bye))</c>) whose body is a call returning a Task: the task is dropped.
+    /// </summary>
+    private static void AnalyzeLambda(SyntaxNodeAnalysisContext context, StructuredFacts facts)
+    {
+        var lambda = (LambdaExpressionSyntax)context.Node;
+        if (lambda.ExpressionBody is not InvocationExpressionSyntax invocation || lambda.AsyncKeyword.IsKind(SyntaxKind.AsyncKeyword) ||
+            !facts.InStructuredCode(lambda, context.SemanticModel, context.Options, context.CancellationToken))
+        {
+            return;
+        }
+        var type = context.SemanticModel.GetTypeInfo(invocation, context.CancellationToken).Type?.OriginalDefinition;
+        if (!(StructuredFacts.Is(type, facts.Task) || StructuredFacts.Is(type, facts.TaskOfT)) ||
+            context.SemanticModel.GetTypeInfo(lambda, context.CancellationToken).ConvertedType is not INamedTypeSymbol { DelegateInvokeMethod.ReturnsVoid: true })
+        {
+            return;
+        }
+        var name = invocation.Expression.ToString();
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR107, invocation.GetLocation(), name));
+    }
 
     private static void Analyze(SyntaxNodeAnalysisContext context, StructuredFacts facts)
     {

@@ -85,7 +85,9 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
 
         public void Function(ControlFlowGraph graph, IMethodSymbol function, SyntaxNode? syntax)
         {
-            if (function.IsAsync && syntax is not null && !syntax.IsKind(SyntaxKind.CompilationUnit))
+            // Main is awaited by nobody (the runtime blocks on it): there is no caller to expect a checkpoint.
+            var isEntryPoint = function.IsStatic && function.Name == "Main" && function.MethodKind == MethodKind.Ordinary;
+            if (function.IsAsync && syntax is not null && !syntax.IsKind(SyntaxKind.CompilationUnit) && !isEntryPoint)
             {
                 Judge(graph, syntax);
             }
@@ -376,14 +378,43 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
             {
                 method = reduced;
             }
-            if (StructuredFacts.IsStructuredSymbol(method) ||
+            if (StructuredFacts.IsNotACheckpoint(method))
+            {
+                return false;
+            }
+            if (StructuredFacts.IsStructuredSymbol(method) || StructuredFacts.IsFromStructuredAssembly(method) ||
                 method.MethodKind == MethodKind.DelegateInvoke ||
                 method.Locations.Any(l => l.IsInSource))
             {
                 return true;
             }
-            return invocation.Arguments.Any(a => a.Value.DescendantsAndSelf().Any(d =>
-                d is IPropertyReferenceOperation { Property.Name: "Token" or "CurrentToken" } p && StructuredFacts.Is(p.Property.ContainingType, facts.CancelScope)));
+            // Task.WhenAll / WhenAny of checkpoints (Task.WhenAll(CancelScope.FailAfter(...), CancelScope.FailAfter(...)),
+            // or of task variables: unknown) waits in them.
+            if (method.Name is "WhenAll" or "WhenAny" && method.ContainingType?.Name == "Task")
+            {
+                return invocation.Arguments.SelectMany(a => a.Value is IArrayCreationOperation { Initializer: { } init } ? (IEnumerable<IOperation>)init.ElementValues : new[] { a.Value })
+                    .Any(IsCheckpointAwaitable);
+            }
+            // The streams Tcp hands out (ConnectAsync's, ServeAsync's handler's) obey the ambient cancel scope; the static type
+            // is NetworkStream, so with Structured.Hosting referenced every NetworkStream is taken to be one.
+            if (facts.Tcp is not null && facts.NetworkStream is not null && invocation.Instance is { } receiver &&
+                InheritsFrom(receiver.Type, facts.NetworkStream))
+            {
+                return true;
+            }
+            return invocation.Arguments.Any(a => a.Syntax is ArgumentSyntax arg && facts.IsScopeToken(arg.Expression, model, _ct));
+        }
+
+        private static bool InheritsFrom(ITypeSymbol? type, INamedTypeSymbol baseType)
+        {
+            for (var t = type; t is not null; t = t.BaseType)
+            {
+                if (SymbolEqualityComparer.Default.Equals(t, baseType))
+                {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /// <summary>

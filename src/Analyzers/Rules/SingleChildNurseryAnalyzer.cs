@@ -68,7 +68,9 @@ public sealed class SingleChildNurseryAnalyzer : DiagnosticAnalyzer
         _ => null,
     };
 
+    /// <summary><c>return;</c>, <c>return Task.CompletedTask;</c>, or <c>await Task.CompletedTask;</c> (written to silence CS1998).</summary>
     private static bool IsTrivialReturn(StatementSyntax statement) =>
         statement is ReturnStatementSyntax { Expression: null } ||
+        statement is ExpressionStatementSyntax { Expression: AwaitExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "CompletedTask" } } } ||
         statement is ReturnStatementSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "CompletedTask" } };
 }

@@ -44,7 +44,8 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
                 return;
             }
             var hasStartable = context.OwningSymbol is IMethodSymbol owner && owner.Parameters.Any(p => IsStarted(p.Type, facts)) ||
-                block.Descendants().OfType<IAnonymousFunctionOperation>().Any(f => f.Symbol.Parameters.Any(p => IsStarted(p.Type, facts)));
+                block.Descendants().OfType<IAnonymousFunctionOperation>().Any(f => f.Symbol.Parameters.Any(p => IsStarted(p.Type, facts))) ||
+                block.Descendants().OfType<ILocalFunctionOperation>().Any(f => f.Symbol.Parameters.Any(p => IsStarted(p.Type, facts)));
             if (!hasStartable)
             {
                 continue;
@@ -80,22 +81,51 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
         {
             Check(graph.GetAnonymousFunctionControlFlowGraph(nested, context.CancellationToken), nested.Symbol, context, facts);
         }
+        // A startable that is a local function: await nursery.StartAsync(ServeAsync); async Task ServeAsync(IStarted started) { ... }
+        foreach (var local in graph.LocalFunctions)
+        {
+            Check(graph.GetLocalFunctionControlFlowGraph(local, context.CancellationToken), local, context, facts);
+        }
     }
 
     private static IEnumerable<IOperation> OperationsOf(BasicBlock block) =>
         block.BranchValue is null ? block.Operations : block.Operations.Concat(new[] { block.BranchValue });
 
-    private static bool IsStartedCall(IOperation operation, IParameterSymbol parameter) =>
-        operation is IInvocationOperation { TargetMethod.Name: "Started", Instance: IParameterReferenceOperation reference } &&
-        SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter);
+    /// <summary>
+    /// <c>started.Started(...)</c>; a helper given the parameter (<c>Ready(started)</c>, judged as calling it); a call of a
+    /// local function that names the parameter (it captures it, and is taken to call it).
+    /// </summary>
+    private static bool IsStartedCall(IOperation operation, IParameterSymbol parameter)
+    {
+        if (operation is not IInvocationOperation call)
+        {
+            return false;
+        }
+        if (call.TargetMethod.Name == "Started" && call.Instance is IParameterReferenceOperation reference &&
+            SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter))
+        {
+            return true;
+        }
+        if (call.Arguments.Any(a => a.Value is IParameterReferenceOperation r && SymbolEqualityComparer.Default.Equals(r.Parameter, parameter)))
+        {
+            return true;
+        }
+        return call.TargetMethod.MethodKind == MethodKind.LocalFunction &&
+            call.TargetMethod.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantNodes()
+                .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == parameter.Name));
+    }
 
-    /// <summary>The parameter is used other than as the receiver of Started(): passed on, stored or captured.</summary>
+    /// <summary>
+    /// The parameter is handed to code that may call Started later, elsewhere: stored, captured by a lambda, given to a
+    /// constructor. (Given to a method, it counts as the call itself: see <see cref="IsStartedCall"/>.)
+    /// </summary>
     private static bool Escapes(ControlFlowGraph graph, IParameterSymbol parameter)
     {
         foreach (var operation in graph.Blocks.SelectMany(OperationsOf).SelectMany(o => o.DescendantsAndSelf()))
         {
             if (operation is IParameterReferenceOperation reference && SymbolEqualityComparer.Default.Equals(reference.Parameter, parameter) &&
-                !(reference.Parent is IInvocationOperation { TargetMethod.Name: "Started" } call && call.Instance == reference))
+                !(reference.Parent is IInvocationOperation { TargetMethod.Name: "Started" } call && call.Instance == reference) &&
+                !(reference.Parent is IArgumentOperation { Parent: IInvocationOperation }))
             {
                 return true;
             }
@@ -121,13 +151,28 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
         while (work.Count > 0)
         {
             var block = work.Pop();
-            if (!seen.Add(block.Ordinal) || calls.Contains(block.Ordinal))
+            if (!seen.Add(block.Ordinal))
             {
                 continue;
             }
             if (block.Kind == BasicBlockKind.Exit)
             {
                 return true;
+            }
+            // Code before the Started call that can throw may enter a catch handler of an enclosing try, which may
+            // return before Started: catch (IOException) { return; }.
+            var ops = OperationsOf(block).ToArray();
+            var first = Array.FindIndex(ops, o => o.DescendantsAndSelf().Any(d => IsStartedCall(d, parameter)));
+            if (ops.Take(first < 0 ? ops.Length : first).Any(o => o.DescendantsAndSelf().Any(d => d is IInvocationOperation or IAwaitOperation or IObjectCreationOperation or IThrowOperation)))
+            {
+                foreach (var handler in Handlers(graph, block))
+                {
+                    work.Push(graph.Blocks[handler]);
+                }
+            }
+            if (calls.Contains(block.Ordinal))
+            {
+                continue;
             }
             foreach (var branch in new[] { block.FallThroughSuccessor, block.ConditionalSuccessor })
             {
@@ -143,6 +188,21 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
             }
         }
         return false;
+    }
+
+    /// <summary>The first blocks of the catch handlers of every try block that contains the block.</summary>
+    private static IEnumerable<int> Handlers(ControlFlowGraph graph, BasicBlock block)
+    {
+        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
+        {
+            if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch)
+            {
+                foreach (var handler in tryAndCatch.NestedRegions.Where(r => r.Kind is ControlFlowRegionKind.Catch or ControlFlowRegionKind.FilterAndHandler))
+                {
+                    yield return handler.FirstBlockOrdinal;
+                }
+            }
+        }
     }
 
     private static bool CallsIn(ControlFlowGraph graph, ControlFlowRegion region, HashSet<int> calls)

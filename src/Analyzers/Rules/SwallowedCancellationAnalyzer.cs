@@ -59,6 +59,7 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
             }
         }
         if (!facts.HasCancelPoint(tryStatement.Block, model, ct) || AlwaysRethrows(clause, model, ct) || Forwards(clause) ||
+            GuardsCancellation(clause, model, facts, ct) ||
             ForForeignToken(clause, caught, tryStatement, model, facts, ct))
         {
             return;
@@ -113,7 +114,7 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
                 continue;
             }
             var symbol = model.GetSymbolInfo(argument.Expression, ct).Symbol;
-            var isScopeToken = symbol is IPropertySymbol p && StructuredFacts.Is(p.ContainingType, facts.CancelScope);
+            var isScopeToken = facts.IsScopeToken(argument.Expression, model, ct);
             if (!isScopeToken && symbol?.Name != "None")
             {
                 return true;
@@ -121,6 +122,95 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
         }
         return false;
     }
+
+    /// <summary>
+    /// The catch block starts (before any statement that can leave it) with a guard that rethrows every
+    /// cancellation: <c>if (e is OperationCanceledException) throw;</c>, <c>if (e is Cancelled c) throw c;</c>,
+    /// <c>if (e is OperationCanceledException) ExceptionDispatchInfo.Capture(e).Throw();</c> and their variants.
+    /// </summary>
+    private static bool GuardsCancellation(CatchClauseSyntax clause, SemanticModel model, StructuredFacts facts, CancellationToken ct)
+    {
+        var variable = clause.Declaration?.Identifier.ValueText;
+        if (variable is not { Length: > 0 })
+        {
+            return false;
+        }
+        foreach (var statement in clause.Block.Statements)
+        {
+            if (statement is IfStatementSyntax guard && IsCancellationTest(guard.Condition, variable, model, facts, ct, out var alias))
+            {
+                var then = guard.Statement is BlockSyntax { Statements.Count: > 0 } b ? b.Statements.Last() : guard.Statement;
+                if (IsRethrowStatement(then, variable) || alias is not null && IsRethrowStatement(then, alias))
+                {
+                    return true;
+                }
+            }
+            if (StructuredFacts.OwnNodes(statement).Any(n => n is ReturnStatementSyntax or BreakStatementSyntax or ContinueStatementSyntax
+                or GotoStatementSyntax or ThrowStatementSyntax or ThrowExpressionSyntax or YieldStatementSyntax))
+            {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /// <summary><c>e is T</c>, <c>e is T name</c>, <c>e is T or U</c>, where a T catches Structured's cancellation.</summary>
+    private static bool IsCancellationTest(ExpressionSyntax condition, string variable, SemanticModel model, StructuredFacts facts, CancellationToken ct, out string? alias)
+    {
+        alias = null;
+        while (condition is ParenthesizedExpressionSyntax p)
+        {
+            condition = p.Expression;
+        }
+        switch (condition)
+        {
+            case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.IsExpression, Left: IdentifierNameSyntax left, Right: TypeSyntax type } when left.Identifier.ValueText == variable:
+                return facts.CatchesCancelled(model.GetTypeInfo(type, ct).Type);
+            case BinaryExpressionSyntax { RawKind: (int)SyntaxKind.LogicalOrExpression } or:
+                return IsCancellationTest(or.Left, variable, model, facts, ct, out alias) || IsCancellationTest(or.Right, variable, model, facts, ct, out alias);
+            case IsPatternExpressionSyntax { Expression: IdentifierNameSyntax left, Pattern: var pattern } when left.Identifier.ValueText == variable:
+                return PatternCatches(pattern, model, facts, ct, ref alias);
+            default:
+                return false;
+        }
+    }
+
+    private static bool PatternCatches(PatternSyntax pattern, SemanticModel model, StructuredFacts facts, CancellationToken ct, ref string? alias)
+    {
+        switch (pattern)
+        {
+            case DeclarationPatternSyntax { Designation: SingleVariableDesignationSyntax name, Type: var type }:
+                alias = name.Identifier.ValueText;
+                return facts.CatchesCancelled(model.GetTypeInfo(type, ct).Type);
+            case TypePatternSyntax { Type: var type }:
+                return facts.CatchesCancelled(model.GetTypeInfo(type, ct).Type);
+            case ConstantPatternSyntax { Expression: var e }:
+                return facts.CatchesCancelled(model.GetTypeInfo(e, ct).Type) && model.GetSymbolInfo(e, ct).Symbol is ITypeSymbol;
+            case BinaryPatternSyntax { RawKind: (int)SyntaxKind.OrPattern } or:
+                return PatternCatches(or.Left, model, facts, ct, ref alias) || PatternCatches(or.Right, model, facts, ct, ref alias);
+            case ParenthesizedPatternSyntax p:
+                return PatternCatches(p.Pattern, model, facts, ct, ref alias);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary><c>throw;</c>, <c>throw e;</c>, <c>ExceptionDispatchInfo.Capture(e).Throw();</c> or <c>ExceptionDispatchInfo.Throw(e);</c>.</summary>
+    private static bool IsRethrowStatement(StatementSyntax statement, string variable) => statement switch
+    {
+        ThrowStatementSyntax t => IsRethrow(t.Expression, variable),
+        ExpressionStatementSyntax { Expression: InvocationExpressionSyntax call } => IsDispatchThrow(call, variable),
+        _ => false,
+    };
+
+    private static bool IsDispatchThrow(InvocationExpressionSyntax call, string? variable) => call switch
+    {
+        { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Throw", Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Capture" } } capture } }
+            => capture.ArgumentList.Arguments.Count == 1 && capture.ArgumentList.Arguments[0].Expression is IdentifierNameSyntax id && id.Identifier.ValueText == variable,
+        { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Throw", Expression: IdentifierNameSyntax { Identifier.ValueText: "ExceptionDispatchInfo" } } }
+            => call.ArgumentList.Arguments.Count == 1 && call.ArgumentList.Arguments[0].Expression is IdentifierNameSyntax id && id.Identifier.ValueText == variable,
+        _ => false,
+    };
 
     /// <summary>Every path through the catch block ends in <c>throw;</c> or <c>throw e;</c> of the caught exception.</summary>
     internal static bool AlwaysRethrows(CatchClauseSyntax clause, SemanticModel model, CancellationToken ct)
@@ -130,8 +220,11 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
         {
             return false;
         }
+        // ExceptionDispatchInfo.Capture(e).Throw() as the last statement: the flow analysis does not know it never returns.
+        var endsInDispatch = block.Statements.Last() is ExpressionStatementSyntax { Expression: InvocationExpressionSyntax last } &&
+            IsDispatchThrow(last, clause.Declaration?.Identifier.ValueText);
         var flow = model.AnalyzeControlFlow(block.Statements.First(), block.Statements.Last());
-        if (flow is null || !flow.Succeeded || flow.EndPointIsReachable || flow.ExitPoints.Any(p => p is not ThrowStatementSyntax))
+        if (flow is null || !flow.Succeeded || flow.EndPointIsReachable && !endsInDispatch || flow.ExitPoints.Any(p => p is not ThrowStatementSyntax))
         {
             return false;
         }

@@ -76,31 +76,42 @@ public sealed class UsingCapturedByChildAnalyzer : DiagnosticAnalyzer
         }
         for (var j = from; j < scope.Count; j++)
         {
-            if (scope[j] is not ExpressionStatementSyntax { Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StartSoon" } } start } ||
-                model.GetSymbolInfo(start, context.CancellationToken).Symbol is not IMethodSymbol startSoon ||
-                !StructuredFacts.Is(startSoon.ContainingType, facts.Nursery))
+            // StartSoon as a statement of the scope, or inside a loop or branch of it (fan-out: foreach ... StartSoon).
+            foreach (var start in StructuredFacts.OwnNodes(scope[j]).OfType<InvocationExpressionSyntax>())
             {
-                continue;
-            }
-            var use = start.ArgumentList.Arguments
-                .Where(a => a.Expression is AnonymousFunctionExpressionSyntax)
-                .SelectMany(a => a.DescendantNodes().OfType<IdentifierNameSyntax>())
-                .FirstOrDefault(n => n.Identifier.ValueText == local.Name &&
-                    SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, context.CancellationToken).Symbol, local));
-            if (use is null)
-            {
-                continue;
-            }
-            var awaitsAfter = false;
-            for (var k = j + 1; k < scope.Count && !awaitsAfter; k++)
-            {
-                awaitsAfter = facts.HasCancelPoint(scope[k], model, context.CancellationToken);
-            }
-            if (!awaitsAfter)
-            {
-                context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR111, use.GetLocation(), local.Name));
-                return;
+                if (start.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "StartSoon" } ||
+                    model.GetSymbolInfo(start, context.CancellationToken).Symbol is not IMethodSymbol startSoon ||
+                    !StructuredFacts.Is(startSoon.ContainingType, facts.Nursery))
+                {
+                    continue;
+                }
+                // The child is a lambda that names the resource, or a method group of it (nursery.StartSoon(connection.PumpAsync)).
+                var use = start.ArgumentList.Arguments
+                    .SelectMany(a => a.Expression is AnonymousFunctionExpressionSyntax
+                        ? a.DescendantNodes().OfType<IdentifierNameSyntax>()
+                        : a.Expression is MemberAccessExpressionSyntax { Expression: IdentifierNameSyntax receiver } ? new[] { receiver } : Enumerable.Empty<IdentifierNameSyntax>())
+                    .FirstOrDefault(n => n.Identifier.ValueText == local.Name &&
+                        SymbolEqualityComparer.Default.Equals(model.GetSymbolInfo(n, context.CancellationToken).Symbol, local));
+                if (use is null)
+                {
+                    continue;
+                }
+                // Any cancel point after the StartSoon, in its statement or the following ones, may wait for the child.
+                var awaitsAfter = StructuredFacts.OwnNodes(scope[j]).Any(n => n.SpanStart > start.Span.End && IsCancelPointNode(n, model, facts, context.CancellationToken));
+                for (var k = j + 1; k < scope.Count && !awaitsAfter; k++)
+                {
+                    awaitsAfter = facts.HasCancelPoint(scope[k], model, context.CancellationToken);
+                }
+                if (!awaitsAfter)
+                {
+                    context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR111, use.GetLocation(), local.Name));
+                    return;
+                }
             }
         }
     }
+
+    private static bool IsCancelPointNode(SyntaxNode node, SemanticModel model, StructuredFacts facts, CancellationToken ct) =>
+        node is AwaitExpressionSyntax || node is CommonForEachStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.AwaitKeyword } ||
+        node is InvocationExpressionSyntax && facts.HasCancelPoint(node, model, ct) && node is not null && model.GetSymbolInfo(node, ct).Symbol is IMethodSymbol { Name: "ThrowIfCancelled" };
 }
