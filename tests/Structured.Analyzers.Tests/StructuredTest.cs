@@ -70,11 +70,12 @@ internal sealed class StructuredTest : CSharpCodeFixTest<EmptyDiagnosticAnalyzer
     {
         var framework = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator)
-            .Where(p => Path.GetFileName(p) is var f && (f.StartsWith("System.", StringComparison.Ordinal) || f is "System.dll" or "netstandard.dll" or "mscorlib.dll"));
+            .Where(p => Path.GetFileName(p) is var f && (f.StartsWith("System.", StringComparison.Ordinal) || f.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) ||
+                f is "System.dll" or "netstandard.dll" or "mscorlib.dll"));
         var structured = new[]
         {
             typeof(Loop).Assembly.Location, typeof(Nursery).Assembly.Location,
-            typeof(MemoryChannel).Assembly.Location, typeof(TestLoop).Assembly.Location,
+            typeof(MemoryChannel).Assembly.Location, typeof(TestLoop).Assembly.Location, typeof(Tcp).Assembly.Location,
         };
         return [.. framework.Concat(structured).Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))];
     }

@@ -285,13 +285,20 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
                 o is IObjectCreationOperation creation && !StructuredFacts.IsStructuredSymbol(creation.Constructor) ||
                 o is IThrowOperation);
 
+        /// <summary>
+        /// The successors of a block; a branch on a constant (the <c>true</c> of <c>while (true)</c>, which the graph keeps
+        /// as a condition) only goes one way.
+        /// </summary>
         private static IEnumerable<int> Successors(BasicBlock block)
         {
-            if (block.FallThroughSuccessor?.Destination is { } fall)
+            bool? constant = block.BranchValue?.ConstantValue is { HasValue: true, Value: bool value } ? value : null;
+            bool? conditionalTaken = constant is null || block.ConditionKind == ControlFlowConditionKind.None ? null
+                : constant == (block.ConditionKind == ControlFlowConditionKind.WhenTrue);
+            if (block.FallThroughSuccessor?.Destination is { } fall && conditionalTaken != true)
             {
                 yield return fall.Ordinal;
             }
-            if (block.ConditionalSuccessor?.Destination is { } conditional)
+            if (block.ConditionalSuccessor?.Destination is { } conditional && conditionalTaken != false)
             {
                 yield return conditional.Ordinal;
             }

@@ -207,7 +207,7 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
     {
         { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Throw", Expression: InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Capture" } } capture } }
             => capture.ArgumentList.Arguments.Count == 1 && capture.ArgumentList.Arguments[0].Expression is IdentifierNameSyntax id && id.Identifier.ValueText == variable,
-        { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Throw", Expression: IdentifierNameSyntax { Identifier.ValueText: "ExceptionDispatchInfo" } } }
+        { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Throw", Expression: IdentifierNameSyntax { Identifier.ValueText: "ExceptionDispatchInfo" } or MemberAccessExpressionSyntax { Name.Identifier.ValueText: "ExceptionDispatchInfo" } } }
             => call.ArgumentList.Arguments.Count == 1 && call.ArgumentList.Arguments[0].Expression is IdentifierNameSyntax id && id.Identifier.ValueText == variable,
         _ => false,
     };
