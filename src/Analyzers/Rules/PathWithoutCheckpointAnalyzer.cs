@@ -123,9 +123,20 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
             }
             // The exit counts from the start only: after the last yield the consumer's MoveNextAsync just returns
             // false (flake8-async's ASYNC911 asks for a checkpoint there too; that would be a fix at the end).
+            var runsOnce = new HashSet<int>();
+            foreach (var loop in StructuredFacts.OwnNodes(function).OfType<ForStatementSyntax>().Where(RunsAtLeastOnce))
+            {
+                foreach (var block in graph.Blocks)
+                {
+                    if (block.BranchValue?.Syntax == loop.Condition && block.ConditionKind == ControlFlowConditionKind.WhenFalse)
+                    {
+                        runsOnce.Add(block.Ordinal);
+                    }
+                }
+            }
             foreach (var start in starts)
             {
-                exitWithout |= Walk(graph, checkpoints, start, badYields) && start.Block == 0;
+                exitWithout |= Walk(graph, checkpoints, start, badYields, runsOnce) && start.Block == 0;
             }
             if (exitWithout && !IsInlineBody(function) && FunctionLocation(function) is { } where)
             {
@@ -157,7 +168,7 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
         /// Depth-first from an operation, over operations that are not checkpoints: collects the yields reached and
         /// says whether the exit is reached. An exception in a try block can enter its catch handlers.
         /// </summary>
-        private static bool Walk(ControlFlowGraph graph, bool[][] checkpoints, (int Block, int Index) start, HashSet<IOperation> badYields)
+        private static bool Walk(ControlFlowGraph graph, bool[][] checkpoints, (int Block, int Index) start, HashSet<IOperation> badYields, HashSet<int> runsOnce)
         {
             var exit = false;
             var seen = new HashSet<int>();
@@ -215,10 +226,35 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
                 }
                 foreach (var next in Successors(block))
                 {
+                    // The exit of for (var i = 0; i < 3; i++) is not taken before a first iteration (taken never, as an
+                    // approximation: a path through iterations that all skip their checkpoint is not seen).
+                    if (runsOnce.Contains(b) && next == block.ConditionalSuccessor?.Destination?.Ordinal)
+                    {
+                        continue;
+                    }
                     work.Push((next, 0));
                 }
             }
             return exit;
+        }
+
+        /// <summary><c>for (var i = 0; i &lt; 3; i++)</c>: a counter from a constant, below (or up to) a larger constant.</summary>
+        private bool RunsAtLeastOnce(ForStatementSyntax loop)
+        {
+            if (loop.Declaration is not { Variables.Count: 1 } declaration || declaration.Variables[0] is not { Initializer.Value: { } init } variable ||
+                loop.Condition is not BinaryExpressionSyntax { Left: IdentifierNameSyntax counter, Right: { } bound } condition ||
+                counter.Identifier.ValueText != variable.Identifier.ValueText ||
+                model.GetConstantValue(init, _ct) is not { HasValue: true, Value: int from } ||
+                model.GetConstantValue(bound, _ct) is not { HasValue: true, Value: int to })
+            {
+                return false;
+            }
+            return condition.Kind() switch
+            {
+                SyntaxKind.LessThanExpression or SyntaxKind.NotEqualsExpression => from < to,
+                SyntaxKind.LessThanOrEqualExpression => from <= to,
+                _ => false,
+            };
         }
 
         /// <summary>Whether a path leads from the loop's head back to it through no checkpoint.</summary>
@@ -431,7 +467,12 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
         /// </summary>
         private bool IsInlineBody(SyntaxNode function) =>
             function is AnonymousFunctionExpressionSyntax { Parent: ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } } } &&
-            model.GetSymbolInfo(call, _ct).Symbol is IMethodSymbol method &&
+            // A candidate too: in code with an error elsewhere in the call the overload may not resolve.
+            (model.GetSymbolInfo(call, _ct) is var info && (info.Symbol ?? info.CandidateSymbols.FirstOrDefault()) is var resolved) &&
+            // A call that does not resolve at all (a fragment, a typo): unknown, so given the benefit of the doubt.
+            (resolved is null || resolved is IMethodSymbol method && IsInlineMethod(method));
+
+        private bool IsInlineMethod(IMethodSymbol method) =>
             (StructuredFacts.Is(method.ContainingType, facts.CancelScope) && method.Name is "RunAsync" or "FailAfter" or "FailAt" ||
              StructuredFacts.IsMethodOf(method, facts.Nursery, "RunAsync"));
 
