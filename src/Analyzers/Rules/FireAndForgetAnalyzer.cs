@@ -55,9 +55,22 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         {
             return;
         }
+        // A lambda given to an arbitrary method may be a probe of what the call throws synchronously
+        // (Assert.Throws<ArgumentException>(() => F(bad)), a test's Expect(() => ...)): only callbacks known to run the
+        // delegate for its effect are judged there.
+        if (lambda.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } } &&
+            !(context.SemanticModel.GetSymbolInfo(call, context.CancellationToken).Symbol is IMethodSymbol target && IsCallbackRegistration(target)))
+        {
+            return;
+        }
         var name = invocation.Expression.ToString();
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR107, invocation.GetLocation(), name));
     }
+
+    /// <summary>CancellationToken.Register / UnsafeRegister, List&lt;T&gt;.ForEach, Array.ForEach: they run the delegate for its effect.</summary>
+    private static bool IsCallbackRegistration(IMethodSymbol method) =>
+        method.Name is "Register" or "UnsafeRegister" && method.ContainingType?.Name == "CancellationToken" ||
+        method.Name == "ForEach" && method.ContainingType?.Name is "List" or "Array";
 
     private static void Analyze(SyntaxNodeAnalysisContext context, StructuredFacts facts)
     {
