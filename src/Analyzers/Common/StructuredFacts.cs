@@ -25,7 +25,12 @@ internal sealed class StructuredFacts
     private const string ScopeKey = "structured_analyzers.scope";
     private static readonly ConditionalWeakTable<Compilation, Box> PerCompilation = new();
     private readonly ConcurrentDictionary<SyntaxNode, bool> _usesStructured = new();
-    private readonly HashSet<string> _apiNames;
+    private readonly Lazy<(HashSet<string> Api, HashSet<string> Types)> _names;
+    private readonly ConcurrentDictionary<SyntaxTree, bool> _treeNamesStructured = new();
+    private readonly object _anyFileLock = new();
+    private readonly bool _globalUsing;
+    private static readonly HashSet<string> PlainFilter = new(StringComparer.Ordinal) { "Structured", "StartSoon" };
+    private bool? _anyFile;
 
     private sealed class Box(StructuredFacts? facts)
     {
@@ -51,7 +56,10 @@ internal sealed class StructuredFacts
         NetworkStream = compilation.GetTypeByMetadataName("System.Net.Sockets.NetworkStream");
         Tcp = compilation.GetTypeByMetadataName("Structured.Tcp");
         StructuredService = compilation.GetTypeByMetadataName("Structured.StructuredService");
-        _apiNames = CollectApiNames(compilation);
+        // Walking Structured's symbols decodes its assemblies' metadata: done only when a file passes the token filter
+        // (or, with a global using of Structured, for that filter), never for a foreign codebase's files.
+        _names = new Lazy<(HashSet<string>, HashSet<string>)>(() => CollectApiNames(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
+        _globalUsing = HasGlobalUsing(compilation);
     }
 
     public INamedTypeSymbol? CancelScope { get; }
@@ -77,7 +85,14 @@ internal sealed class StructuredFacts
     /// per compilation and shared by all the analyzers.
     /// </summary>
     public static StructuredFacts? TryCreate(Compilation compilation) =>
-        PerCompilation.GetValue(compilation, c => new Box(ReferencesStructured(c) ? Create(c) : null)).Facts;
+        PerCompilation.GetValue(compilation, c => new Box(ReferencesStructured(c) && (HasGlobalUsing(c) || AnyFileSaysStructured(c)) ? Create(c) : null)).Facts;
+
+    /// <summary>
+    /// The first filter, before any symbol is looked up: some file contains the identifier <c>Structured</c> or
+    /// <c>StartSoon</c> (without a global using of Structured, no file can name its API otherwise).
+    /// </summary>
+    private static bool AnyFileSaysStructured(Compilation compilation) =>
+        compilation.SyntaxTrees.Any(t => t.GetRoot().DescendantTokens().Any(k => k.IsKind(SyntaxKind.IdentifierToken) && PlainFilter.Contains(k.ValueText)));
 
     private static StructuredFacts? Create(Compilation compilation)
     {
@@ -96,17 +111,29 @@ internal sealed class StructuredFacts
         context.RegisterCompilationStartAction(start =>
         {
             var facts = TryCreate(start.Compilation);
-            if (facts is not null)
+            // A compilation that references Structured but none of whose files names it (a foreign codebase, a
+            // library that only passes the reference on): nothing to register, no callback per node.
+            if (facts is not null && facts.AnyFileNamesStructured(start.Compilation, start.CancellationToken))
             {
                 register(start, facts);
             }
         });
     }
 
-    /// <summary>The names of the types and members of namespace Structured and below (and "Structured" itself).</summary>
-    private static HashSet<string> CollectApiNames(Compilation compilation)
+    /// <summary>
+    /// The names of the types and members of namespace Structured and below (and "Structured" itself); and apart, the
+    /// names a file must contain to use Structured at all: the namespaces' and types' names, <c>StartSoon</c>, and the
+    /// global using aliases of Structured's types.
+    /// </summary>
+    private static (HashSet<string> Api, HashSet<string> Types) CollectApiNames(Compilation compilation)
     {
         var names = new HashSet<string>(StringComparer.Ordinal) { "Structured" };
+        var types = new HashSet<string>(StringComparer.Ordinal) { "Structured", "StartSoon" };
+        var globalUsing = HasGlobalUsing(compilation);
+        foreach (var alias in GlobalAliases(compilation))
+        {
+            types.Add(alias);
+        }
         var root = compilation.GlobalNamespace.GetNamespaceMembers().FirstOrDefault(n => n.Name == "Structured");
         var work = new Stack<INamespaceOrTypeSymbol>();
         if (root is not null)
@@ -126,6 +153,10 @@ internal sealed class StructuredFacts
                 {
                     case INamespaceOrTypeSymbol nested:
                         names.Add(nested.Name);
+                        if (globalUsing)
+                        {
+                            types.Add(nested.Name);
+                        }
                         work.Push(nested);
                         break;
                     case IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.PropertyGet } m when m.Name is not ("ToString" or "Equals" or "GetHashCode"):
@@ -137,7 +168,59 @@ internal sealed class StructuredFacts
                 }
             }
         }
-        return names;
+        return (names, types);
+    }
+
+    /// <summary>
+    /// A file can only name Structured's types after "using Structured;", in "namespace Structured...", or qualified
+    /// (Structured.Nursery): it contains the identifier Structured. Unless a global using imports it (the
+    /// &lt;Using Include="Structured" /&gt; of a project): then its types' names are what a file must contain.
+    /// </summary>
+    private static bool HasGlobalUsing(Compilation compilation) => GlobalUsings(compilation).Any();
+
+    private static IEnumerable<string> GlobalAliases(Compilation compilation) =>
+        GlobalUsings(compilation).Where(d => d.Alias is not null).Select(d => d.Alias!.Name.Identifier.ValueText);
+
+    private static IEnumerable<UsingDirectiveSyntax> GlobalUsings(Compilation compilation) =>
+        compilation.SyntaxTrees
+            .Select(t => t.TryGetRoot(out var root) ? root as CompilationUnitSyntax : null)
+            .SelectMany(u => u?.Usings ?? default)
+            .Where(d => d.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword) && d.Name?.ToString().Replace("global::", "") is { } imported &&
+                (imported == "Structured" || imported.StartsWith("Structured.", StringComparison.Ordinal)));
+
+    /// <summary>Whether any file of the compilation names Structured (computed once, shared by every analyzer).</summary>
+    private bool AnyFileNamesStructured(Compilation compilation, CancellationToken cancellationToken)
+    {
+        lock (_anyFileLock)
+        {
+            _anyFile ??= compilation.SyntaxTrees.Any(t => TreeNamesStructured(t, cancellationToken));
+            return _anyFile.Value;
+        }
+    }
+
+    /// <summary>
+    /// The cheapest filter, per file: whether it contains the identifier <c>Structured</c> (or <c>StartSoon</c>; with a
+    /// global using of Structured, a name of its types). A file without one cannot name Structured's API, except
+    /// through members of values typed elsewhere (<c>var n = Factory.Nursery(); n.Cancel()</c>): a documented limit.
+    /// </summary>
+    private bool TreeNamesStructured(SyntaxTree tree, CancellationToken cancellationToken)
+    {
+        if (_treeNamesStructured.TryGetValue(tree, out var known))
+        {
+            return known;
+        }
+        var found = false;
+        var filter = _globalUsing ? _names.Value.Types : PlainFilter;
+        foreach (var token in tree.GetRoot(cancellationToken).DescendantTokens())
+        {
+            if (token.IsKind(SyntaxKind.IdentifierToken) && filter.Contains(token.ValueText))
+            {
+                found = true;
+                break;
+            }
+        }
+        _treeNamesStructured.TryAdd(tree, found);
+        return found;
     }
 
     /// <summary>Whether a symbol is declared in the namespace Structured or below it.</summary>
@@ -280,6 +363,10 @@ internal sealed class StructuredFacts
     /// </summary>
     public bool MemberUsesStructured(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
     {
+        if (!TreeNamesStructured(node.SyntaxTree, cancellationToken))
+        {
+            return false;
+        }
         var member = EnclosingMember(node);
         if (_usesStructured.TryGetValue(member, out var known))
         {
@@ -319,7 +406,7 @@ internal sealed class StructuredFacts
                 : member.DescendantNodes();
         foreach (var node in nodes)
         {
-            if (node is not SimpleNameSyntax name || !_apiNames.Contains(name.Identifier.ValueText))
+            if (node is not SimpleNameSyntax name || !_names.Value.Api.Contains(name.Identifier.ValueText))
             {
                 continue;
             }
