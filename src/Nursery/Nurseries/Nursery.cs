@@ -273,7 +273,12 @@ public sealed partial class Nursery : IParkWaiter
             {
                 await RunAsync(temporary =>
                 {
-                    handle.Child = temporary.Spawn((Func<Task>)(() => function(handle)), name, nameSource);
+                    // The handle knows its child before the child can run: off the loop it runs on the pool at once,
+                    // and may call Started (from any thread) before this body takes another step.
+                    var child = temporary.AddChild(name, nameSource);
+                    handle.Child = child;
+                    child.Start((Func<Task>)(() => function(handle)));
+                    StartScheduledHook?.Invoke(child);
                     return Task.CompletedTask;
                 });
             }
@@ -291,7 +296,16 @@ public sealed partial class Nursery : IParkWaiter
         }
     }
 
-    NurseryTask Spawn(Delegate body, string? name, Delegate nameSource)
+    /// <summary>
+    /// Test hook: runs in <c>StartAsync</c> once the child is scheduled (off the loop it may be running already on the
+    /// pool), before the call goes on. Tests widen the window between scheduling and the caller's next step with it.
+    /// </summary>
+    internal static Action<TaskInfo>? StartScheduledHook;
+
+    void Spawn(Delegate body, string? name, Delegate nameSource) => AddChild(name, nameSource).Start(body);
+
+    /// <summary>A new child, linked into the nursery but not scheduled yet: the caller starts it (<see cref="NurseryTask.Start"/>).</summary>
+    NurseryTask AddChild(string? name, Delegate nameSource)
     {
         var loop = _scope.LoopOwner;
         if (loop is not null && !loop.IsOnLoopThread)
@@ -302,7 +316,6 @@ public sealed partial class Nursery : IParkWaiter
             ThrowIfClosed();
             LinkChild(child);
         }
-        child.Start(body);
         return child;
     }
 

@@ -15,10 +15,12 @@ internal sealed class StartedHandle<T>(Nursery target) : IStarted, IStarted<T>
 
     public void Started(T value)
     {
+        // StartAsync sets Child before it schedules the task, so a task that calls Started at once (on the pool, before
+        // StartAsync took another step) finds it.
+        var child = Child ?? throw new InvalidOperationException("started.Started() was called before the task was scheduled (a bug in Structured).");
         if (Interlocked.Exchange(ref _started, 1) != 0)
             throw new InvalidOperationException("started.Started() was called twice; call it once, when the task is ready.");
         Value = value;
-        var child = Child ?? throw new InvalidOperationException("started.Started() was called before the task began running.");
         // The scope tree of a loop belongs to its thread: a Started() from a worker thread (Task.Run, ToThread) moves the
         // task on the loop, and returns once it has moved.
         if (target.CancelScope.LoopOwner is { IsOnLoopThread: false } loop)
