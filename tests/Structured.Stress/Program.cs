@@ -23,6 +23,8 @@ internal static class Program
         ("channels-views-off-loop", ChannelConservation.ViewsOffLoop),
         ("trees-on-loop", RandomTrees.OnLoop),
         ("trees-off-loop", RandomTrees.OffLoop),
+        ("trees-startables-on-loop", RandomTrees.StartablesOnLoop),
+        ("trees-startables-off-loop", RandomTrees.StartablesOffLoop),
         ("spawns-flat-heap", Spawns.FlatHeap),
         ("threads-one-nursery", ManyThreads.OneNursery),
         ("threads-primitives", ManyThreads.Primitives),

@@ -34,7 +34,36 @@ internal static class RandomTrees
         }
     }
 
-    static TreeNode Build(int seed, bool onLoop)
+    /// <summary>Trees with startables on the loop: <c>Started()</c> first thing or after a checkpoint.</summary>
+    internal static void StartablesOnLoop(StressContext context)
+    {
+        var random = new Random(context.Seed);
+        for (int t = 0; t < context.Mode.StartableTreesOnLoop; t++)
+        {
+            int seed = random.Next();
+            context.Enter($"startable tree {t}, seed {seed} (on the loop)");
+            var tree = Build(seed, onLoop: true, startableVariants: 2);
+            Harness.OnLoop(context, seed, () => RunTreeAsync(context, tree, seed));
+        }
+    }
+
+    /// <summary>
+    /// Trees with startables on the thread pool, where a child may call <c>Started()</c> before <c>StartAsync</c> took
+    /// its next step (issue 25, item 11): first thing, after a checkpoint, or from another pool thread.
+    /// </summary>
+    internal static void StartablesOffLoop(StressContext context)
+    {
+        var random = new Random(context.Seed);
+        for (int t = 0; t < context.Mode.StartableTreesOffLoop; t++)
+        {
+            int seed = random.Next();
+            context.Enter($"startable tree {t}, seed {seed} (off the loop)");
+            var tree = Build(seed, onLoop: false, startableVariants: 3);
+            Harness.OffLoop(() => RunTreeAsync(context, tree, seed));
+        }
+    }
+
+    static TreeNode Build(int seed, bool onLoop, int startableVariants = 0)
     {
         var random = new Random(seed);
         // On the loop, virtual milliseconds; off it, real time of at most 2 ms per sleep.
@@ -42,7 +71,7 @@ internal static class RandomTrees
             ? () => TimeSpan.FromMilliseconds(random.Next(0, 100))
             : () => TimeSpan.FromTicks(random.Next(0, 20_000));
         int nextId = 0;
-        var body = TreeNode.Generate(random, delay, depth: 5, canEnd: true, ref nextId);
+        var body = TreeNode.Generate(random, delay, depth: 5, canEnd: true, ref nextId, startableVariants);
         // The root: a scope whose deadline ends every sleep-forever outside a shield.
         return new TreeNode(TreeNodeKind.Scope, nextId, onLoop ? TimeSpan.FromSeconds(1) : TimeSpan.FromMilliseconds(20), children: [body]);
     }
@@ -129,6 +158,25 @@ internal static class RandomTrees
                 await scope.RunAsync(() => RunNodeAsync(context, node.Children[0], thrown));
                 break;
             }
+            case TreeNodeKind.Startable:
+                await Nursery.RunAsync(async n =>
+                {
+                    await n.StartAsync(async started =>
+                    {
+                        if (node.Variant == 2)
+                        {
+                            await Task.Run(() => started.Started());
+                        }
+                        else
+                        {
+                            if (node.Variant == 1)
+                                await Checkpoint.YieldAsync();
+                            started.Started();
+                        }
+                        await RunNodeAsync(context, node.Children[0], thrown);
+                    }, $"node {node.Id}");
+                });
+                break;
             case TreeNodeKind.Throw:
                 await Time.SleepAsync(node.Delay);
                 thrown.Add(node.Id);

@@ -10,17 +10,21 @@ internal sealed record StressMode(
     int ChannelItemsPerProducer,
     int OnLoopTrees,
     int OffLoopTrees,
+    int StartableTreesOnLoop,
+    int StartableTreesOffLoop,
     int Spawns,
     int ThreadRounds,
     int FlowRounds,
     TimeSpan Watchdog)
 {
     internal static StressMode Short(int seed) => new("short", seed,
-        ChannelItemsPerProducer: 6_000, OnLoopTrees: 2_000, OffLoopTrees: 200, Spawns: 1_000_000, ThreadRounds: 500,
+        ChannelItemsPerProducer: 6_000, OnLoopTrees: 2_000, OffLoopTrees: 200,
+        StartableTreesOnLoop: 1_000, StartableTreesOffLoop: 600, Spawns: 1_000_000, ThreadRounds: 500,
         FlowRounds: 50, Watchdog: TimeSpan.FromMinutes(5)); // a hang guard: a scenario takes seconds, a loaded machine never minutes
 
     internal static StressMode Long(int seed) => new("long", seed,
-        ChannelItemsPerProducer: 50_000, OnLoopTrees: 20_000, OffLoopTrees: 2_000, Spawns: 10_000_000, ThreadRounds: 5_000,
+        ChannelItemsPerProducer: 50_000, OnLoopTrees: 20_000, OffLoopTrees: 2_000,
+        StartableTreesOnLoop: 10_000, StartableTreesOffLoop: 20_000, Spawns: 10_000_000, ThreadRounds: 5_000,
         FlowRounds: 1_000, Watchdog: TimeSpan.FromMinutes(20));
 
     internal StressMode Scaled(double factor) => this with
@@ -28,6 +32,8 @@ internal sealed record StressMode(
         ChannelItemsPerProducer = Scale(ChannelItemsPerProducer, factor),
         OnLoopTrees = Scale(OnLoopTrees, factor),
         OffLoopTrees = Scale(OffLoopTrees, factor),
+        StartableTreesOnLoop = Scale(StartableTreesOnLoop, factor),
+        StartableTreesOffLoop = Scale(StartableTreesOffLoop, factor),
         Spawns = Scale(Spawns, factor),
         ThreadRounds = Scale(ThreadRounds, factor),
         FlowRounds = Scale(FlowRounds, factor),

@@ -23,4 +23,10 @@ internal enum TreeNodeKind
 
     /// <summary>Sleeps, then cancels the scope it runs in (for a child: its nursery, so its siblings too).</summary>
     CancelCurrent,
+
+    /// <summary>
+    /// Opens a nursery and starts its one child with <c>StartAsync</c>; the child calls <c>Started()</c> first thing
+    /// (variant 0), after a checkpoint (1), or from a pool thread (2, off the loop), then runs its body (issue 25, item 11).
+    /// </summary>
+    Startable,
 }
