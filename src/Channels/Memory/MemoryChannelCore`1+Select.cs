@@ -8,16 +8,11 @@ namespace Structured;
 /// </remarks>
 internal sealed partial class MemoryChannelCore<T> : ISelectableChannel
 {
-    int _selectTurn;
-
     /// <summary>The position of this channel in the global lock order of selects.</summary>
     public long SelectOrder { get; } = SelectWaiter.NextOrder();
 
     /// <summary>The channel's lock.</summary>
     public Lock Gate => _gate;
-
-    /// <summary>A counter that turns the first branch tried by successive selects led by this channel (fairness).</summary>
-    public int NextSelectTurnLocked() => _selectTurn++;
 
     /// <summary>A receive branch's attempt: take an item now, or report the end of the stream, or a closed end.</summary>
     internal SelectStatus TrySelectReceiveLocked(MemoryReceiveChannel<T> end, out T item, out Exception? error)

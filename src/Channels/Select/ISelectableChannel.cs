@@ -1,6 +1,6 @@
 namespace Structured;
 
-/// <summary>What a select needs of a channel regardless of its item type: its lock, its place in the lock order, a fairness counter.</summary>
+/// <summary>What a select needs of a channel regardless of its item type: its lock and its place in the lock order.</summary>
 internal interface ISelectableChannel
 {
     /// <summary>The channel's lock; a select holds the locks of all its channels while it tries and queues its branches.</summary>
@@ -8,7 +8,4 @@ internal interface ISelectableChannel
 
     /// <summary>Unique and increasing with creation: selects take their locks in this order, so they never deadlock.</summary>
     long SelectOrder { get; }
-
-    /// <summary>Counts the selects led by this channel, to turn the branch tried first; the caller holds <see cref="Gate"/>.</summary>
-    int NextSelectTurnLocked();
 }

@@ -16,9 +16,14 @@ namespace Structured;
 /// either comes before any branch completed, and then no branch did, or after one did, and then that branch's
 /// result is returned (the select is a checkpoint only before it completes).</para>
 /// <para><b>Fairness.</b> When several branches are ready at once, the branch tried first turns from one select
-/// to the next (a counter of the first branch's channel), so a branch that is always ready cannot starve the
-/// others. A blocked select is served in its channels' first-come, first-served order, like a plain send or
-/// receive. Under the test loop everything is deterministic.</para>
+/// to the next of the same task: a select built afresh each time takes the task's next turn, a select that is run
+/// again goes on from its own last turn. So within any <c>n</c> runs of one select, or <c>n</c> selects built afresh
+/// by one task, of <c>n</c> branches, each branch is tried first once, and a branch that is always ready cannot
+/// starve the others, whatever other tasks select on the same channels (Go chooses at random, Kotlin's
+/// <c>select</c> is biased to the first clause and its <c>selectUnbiased</c> random; ours is a rotation, so it is
+/// deterministic). Code outside any task turns per thread. A blocked select is served in its channels'
+/// first-come, first-served order, like a plain send or receive. Under the test loop everything is
+/// deterministic.</para>
 /// <para><b>Ended and closed channels.</b> A receive branch whose channel has ended (every send end closed, buffer
 /// drained) is ready: it completes with its <c>onEnd</c> handler, or without one <see cref="RunAsync"/> throws
 /// <see cref="EndOfChannelException"/>. A branch on a closed end throws <see cref="ClosedResourceException"/>, a send
@@ -51,6 +56,12 @@ public sealed class Select<TResult>
     SelectWaiter? _waiter;
     SelectCompletion<TResult>? _completion;
     int _running;
+    // The turn of this select's next run once it has run (-1 before): a reused select turns on its own counter.
+    int _nextTurn = -1;
+
+    // The turn of code that runs outside any task of Structured (its TaskInfo is a throwaway): the thread's.
+    [ThreadStatic]
+    static ushort t_externalTurn;
 
     /// <summary>Creates an empty select; add branches with <see cref="Receive{T}(ReceiveChannel{T}, Func{T, TResult})"/> and <see cref="Send{T}"/>.</summary>
     public Select()
@@ -197,12 +208,14 @@ public sealed class Select<TResult>
 
     ValueTask<TResult> RunCore(bool clearsRunning, CancellationToken cancellationToken)
     {
-        var task = Blocking.CurrentTask();
+        var current = TaskInfo.CurrentOrNull;
+        var task = current ?? Blocking.CurrentTask();
         Blocking.ThrowIfCancelled(task);
         cancellationToken.ThrowIfCancellationRequested();
         var channels = _channels ??= SortChannels();
         var branches = _branchArray;
         int count = branches.Length;
+        int start = count == 1 ? 0 : (int)((uint)NextTurn(current) % (uint)count);
         int winner = -1;
         SelectStatus status = SelectStatus.NotReady;
         Exception? error = null;
@@ -213,7 +226,6 @@ public sealed class Select<TResult>
         {
             for (; locked < channels.Length; locked++)
                 channels[locked].Gate.Enter();
-            int start = count == 1 ? 0 : (int)((uint)branches[0].Channel.NextSelectTurnLocked() % (uint)count);
             for (int k = 0; k < count; k++)
             {
                 int i = start + k < count ? start + k : start + k - count;
@@ -265,6 +277,21 @@ public sealed class Select<TResult>
         _ = yielder.Yield();
 #pragma warning restore CA2012
         return (_completion ??= new SelectCompletion<TResult>(this)).Await(yielder, yieldToken, clearsRunning, yielded: true, result);
+    }
+
+    /// <summary>
+    /// The turn of this run, which decides the branch tried first (fairness): a select's first run takes the selecting
+    /// task's next turn, so selects built afresh each time turn with the task; a reused select goes on from there with
+    /// its own counter. Never a counter of a channel: tasks that share a channel would share its turns, and one of them
+    /// could always find the same branch first (issue 25, item 5).
+    /// </summary>
+    int NextTurn(TaskInfo? current)
+    {
+        int turn = _nextTurn;
+        if (turn < 0)
+            turn = current is null ? t_externalTurn++ : current.SelectTurn++;
+        _nextTurn = (turn + 1) & int.MaxValue;
+        return turn;
     }
 
     /// <summary>

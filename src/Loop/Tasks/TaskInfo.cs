@@ -24,7 +24,8 @@ public class TaskInfo
     // the loop for its first step and kept only if the task outlives that step (Loop.LendSpareParker). Off the loop, made
     // on first block.
     Parker? _parker;
-    int _state;
+    // A byte, so that SelectTurn fits beside it and BudgetUsed in the 8 bytes the int state had: a task costs no more.
+    byte _state;
 
     // The name once known, or what to name the task after when asked: a delegate (reflection is slow), or an object
     // whose ToString() is the name (a request's root task: "request GET /x" is built only when read).
@@ -82,7 +83,7 @@ public class TaskInfo
     public TaskState State
     {
         get => (TaskState)Volatile.Read(ref _state);
-        internal set => Volatile.Write(ref _state, (int)value);
+        internal set => Volatile.Write(ref _state, (byte)value);
     }
 
     /// <summary>What the task is blocked on ("Time.SleepAsync", "Event.WaitAsync", ...), or null when it is not blocked.</summary>
@@ -136,6 +137,13 @@ public class TaskInfo
         spare.Task = detached;
         return true;
     }
+
+    /// <summary>
+    /// The task's select turn (Structured.Channels): each select built afresh that the task runs tries its branches
+    /// starting one further along, so fairness holds per task whoever else selects on the same channels. Written by
+    /// the task's own flows only; a lost increment (two flows of one task off the loop) only repeats a turn.
+    /// </summary>
+    internal ushort SelectTurn;
 
     /// <summary>
     /// The parker for one blocking operation: the task's own when free, else a fresh one. Several flows of one task
