@@ -22,6 +22,23 @@ public sealed partial class CancelScope
         }
     }
 
+    /// <summary>
+    /// Marks as ours the cancellations raised with the token of this scope or of a scope around it whose cancellation
+    /// reaches in (up to the first shielded one, included): a .NET API that was handed <c>outer.Token</c> inside a
+    /// nursery ends with the same cancellation as the nursery, not with a failure.
+    /// </summary>
+    internal void MarkTokenCancellationsReachingIn(Exception error)
+    {
+        if (error is Cancelled || error is not (OperationCanceledException or AggregateException))
+            return;
+        for (var scope = this; scope is not null; scope = scope.Parent)
+        {
+            scope.MarkOwnTokenCancellations(error);
+            if (scope.Shield)
+                break;
+        }
+    }
+
     /// <summary>Removes our cancellations from <paramref name="error"/>, also inside nested aggregates; null when nothing is left.</summary>
     internal static Exception? StripCancellations(Exception error, out bool stripped)
     {

@@ -23,10 +23,14 @@ public sealed partial class Nursery
         }
     }
 
-    /// <summary>Whether <paramref name="error"/> is one of our cancellations, once this scope's token cancellations are marked as ours.</summary>
-    bool IsOurs(Exception error)
+    /// <summary>
+    /// Whether <paramref name="error"/> is one of our cancellations, once the cancellations of this scope's token and of
+    /// the tokens of the scopes around it are marked as ours. Also what a child's telemetry asks, before the child
+    /// reports to the nursery, so the two agree.
+    /// </summary>
+    internal bool IsOurs(Exception error)
     {
-        _scope.MarkOwnTokenCancellations(error);
+        _scope.MarkTokenCancellationsReachingIn(error);
         return CancelScope.IsOurCancellation(error);
     }
 

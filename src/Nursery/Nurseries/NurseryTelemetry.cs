@@ -99,8 +99,12 @@ internal static class NurseryTelemetry
         }
     }
 
+    // The nursery's own judgement (Nursery.ChildFinished runs after this): a .NET API's OperationCanceledException with
+    // the nursery's token, or an enclosing scope's, is a cancellation here as it is there.
     static bool IsCancellation(NurseryTask task, Exception error)
-        => CancelScope.IsOurCancellation(error) || task.Parent?.IsQuietEnd?.Invoke(error) == true;
+        => task.Parent is { } parent
+            ? parent.IsOurs(error) || parent.IsQuietEnd?.Invoke(error) == true
+            : CancelScope.IsOurCancellation(error);
 
     // ---------------------------------------------------------------- nurseries
 
