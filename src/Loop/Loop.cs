@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -135,6 +136,19 @@ public sealed partial class Loop
         RunCore(main, options).GetAwaiter().GetResult();
     }
 
+    /// <summary>Runs <paramref name="main"/>, a <see cref="ValueTask"/>-returning function, on a new loop on this thread until it and everything under it is done; as <see cref="Run(Func{Task}, LoopOptions?)"/>.</summary>
+    /// <param name="main">The root task.</param>
+    /// <param name="options">Clock, schedule, instruments and budget; null for the defaults.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="main"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">This thread is already running a loop (use <c>await</c>, not a nested Run).</exception>
+    /// <exception cref="AggregateException">Work that outlived <paramref name="main"/> failed, or a callback the loop ran outside any task threw.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static void Run(Func<ValueTask> main, LoopOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        Run(() => main().AsTask(), options);
+    }
+
     /// <summary>Runs <paramref name="main"/> on a new loop on this thread and returns its result.</summary>
     /// <param name="main">The root task.</param>
     /// <param name="options">Clock, schedule, instruments and budget; null for the defaults.</param>
@@ -156,6 +170,21 @@ public sealed partial class Loop
     {
         ArgumentNullException.ThrowIfNull(main);
         return ((Task<TResult>)RunCore(main, options)).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Runs <paramref name="main"/>, a <see cref="ValueTask{TResult}"/>-returning function, on a new loop on this thread and returns its result; as <see cref="Run{TResult}(Func{Task{TResult}}, LoopOptions?)"/>.</summary>
+    /// <typeparam name="TResult">The result type.</typeparam>
+    /// <param name="main">The root task.</param>
+    /// <param name="options">Clock, schedule, instruments and budget; null for the defaults.</param>
+    /// <returns>The value <paramref name="main"/> returned.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="main"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">This thread is already running a loop (use <c>await</c>, not a nested Run).</exception>
+    /// <exception cref="AggregateException">Work that outlived <paramref name="main"/> failed, or a callback the loop ran outside any task threw.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static TResult Run<TResult>(Func<ValueTask<TResult>> main, LoopOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(main);
+        return Run(() => main().AsTask(), options);
     }
 
     /// <summary>

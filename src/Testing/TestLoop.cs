@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 
 namespace Structured.Testing;
@@ -43,6 +44,21 @@ public static class TestLoop
         return trace;
     }
 
+    /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function, on a deterministic loop; as <see cref="Run(Func{Task}, Schedule?, VirtualClock?)"/>.</summary>
+    /// <param name="body">The test's code, the loop's main task.</param>
+    /// <param name="schedule">Which ready task runs next at each step; null for <see cref="Schedule.Fifo"/>.</param>
+    /// <param name="clock">The clock; null for a new autojump <see cref="VirtualClock"/>.</param>
+    /// <returns>Every task step in the order the loop ran them, and the choices the schedule made.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">This thread is already running a loop.</exception>
+    /// <exception cref="DeadlockException">Every task blocked with no timer pending and nothing outside that could wake them.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static RunTrace Run(Func<ValueTask> body, Schedule? schedule = null, VirtualClock? clock = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return Run(() => body().AsTask(), schedule, clock);
+    }
+
     /// <summary>
     /// Runs <paramref name="body"/> as <see cref="Run(Func{Task}, Schedule?, VirtualClock?)"/> does, with the schedule and
     /// clock of <paramref name="options"/>, and checks at the end what the test left behind (<see cref="TestLoopOptions.Leaks"/>):
@@ -68,6 +84,21 @@ public static class TestLoop
         var (trace, error) = RunCore(body, options);
         error?.Throw();
         return trace;
+    }
+
+    /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function, with <paramref name="options"/>; as <see cref="Run(Func{Task}, TestLoopOptions)"/>.</summary>
+    /// <param name="body">The test's code, the loop's main task.</param>
+    /// <param name="options">Schedule, clock and leak check.</param>
+    /// <returns>The trace of the run.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">This thread is already running a loop.</exception>
+    /// <exception cref="DeadlockException">Every task blocked with no timer pending and nothing outside that could wake them.</exception>
+    /// <exception cref="LeakException">With <see cref="LeakCheck.Fail"/>: the run succeeded but left something behind.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static RunTrace Run(Func<ValueTask> body, TestLoopOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return Run(() => body().AsTask(), options);
     }
 
     /// <summary>

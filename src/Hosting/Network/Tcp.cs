@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Net;
 using System.Net.Sockets;
 
@@ -89,6 +90,25 @@ public static class Tcp
         await ServeAsync(handler, listener, started, handlerNursery);
     }
 
+    /// <summary>Listens on <paramref name="port"/> and runs <paramref name="handler"/>, a <see cref="ValueTask"/>-returning function, for each connection; as <see cref="ServeAsync(Func{NetworkStream, Task}, int, IStarted{int}?, IPAddress?, Nursery?)"/>.</summary>
+    /// <param name="handler">Serves one connection; the stream is closed when it returns or throws.</param>
+    /// <param name="port">The port; 0 picks a free one, reported through <paramref name="started"/>.</param>
+    /// <param name="started">Gets the bound port once the server accepts connections; null when not needed.</param>
+    /// <param name="address">The address to listen on; null (the default) for every interface.</param>
+    /// <param name="handlerNursery">Where the connection tasks run; null (the default) for a nursery of this call.</param>
+    /// <returns>A task that never completes normally: it ends with the cancellation (or an error) that stops the server.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="port"/> is not between 0 and 65535.</exception>
+    /// <exception cref="SocketException">The port cannot be bound.</exception>
+    /// <exception cref="Cancelled">The server was cancelled.</exception>
+    /// <exception cref="AggregateException">A handler of this call's own nursery failed.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static Task ServeAsync(Func<NetworkStream, ValueTask> handler, int port, IStarted<int>? started = null, IPAddress? address = null, Nursery? handlerNursery = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return ServeAsync(stream => handler(stream).AsTask(), port, started, address, handlerNursery);
+    }
+
     /// <summary>
     /// Accepts connections on <paramref name="listener"/> and runs <paramref name="handler"/> for each, as a child task,
     /// until cancelled (Trio's <c>serve_listeners</c>). The listener stays open: its owner closes it.
@@ -123,6 +143,23 @@ public static class Tcp
             started?.Started(endpoint.Port);
             await AcceptLoopAsync(handler, listener, connections);
         });
+    }
+
+    /// <summary>Accepts connections on <paramref name="listener"/> and runs <paramref name="handler"/>, a <see cref="ValueTask"/>-returning function, for each; as <see cref="ServeAsync(Func{NetworkStream, Task}, Socket, IStarted{int}?, Nursery?)"/>.</summary>
+    /// <param name="handler">Serves one connection; the stream is closed when it returns or throws.</param>
+    /// <param name="listener">A listening socket, such as one from <see cref="Listen"/>.</param>
+    /// <param name="started">Gets the listener's port once connections are accepted; null when not needed.</param>
+    /// <param name="handlerNursery">Where the connection tasks run; null (the default) for a nursery of this call.</param>
+    /// <returns>A task that never completes normally: it ends with the cancellation (or an error) that stops the server.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="handler"/> or <paramref name="listener"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="listener"/> is not bound to an IP endpoint.</exception>
+    /// <exception cref="Cancelled">The server was cancelled.</exception>
+    /// <exception cref="AggregateException">A handler of this call's own nursery failed.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static Task ServeAsync(Func<NetworkStream, ValueTask> handler, Socket listener, IStarted<int>? started = null, Nursery? handlerNursery = null)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        return ServeAsync(stream => handler(stream).AsTask(), listener, started, handlerNursery);
     }
 
     /// <summary>

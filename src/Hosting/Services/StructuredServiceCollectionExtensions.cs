@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -63,6 +64,22 @@ public static class StructuredServiceCollectionExtensions
         return services.AddStructuredService(name, (nursery, _) => body(nursery), configure);
     }
 
+    /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function, as a structured service of the host; as <see cref="AddStructuredService(IServiceCollection, string, Func{Nursery, Task}, Action{StructuredServiceOptions}?)"/>.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="name">The service's name in logs and in the task tree.</param>
+    /// <param name="body">The service's code, a <see cref="ValueTask"/>-returning function.</param>
+    /// <param name="configure">Sets the service's options, on top of <c>IOptions&lt;StructuredServiceOptions&gt;</c>; null for those alone.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static IServiceCollection AddStructuredService(
+        this IServiceCollection services, string name, Func<Nursery, ValueTask> body, Action<StructuredServiceOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return services.AddStructuredService(name, (nursery, _) => body(nursery).AsTask(), configure);
+    }
+
     /// <summary>Runs <paramref name="body"/> as a structured service of the host.</summary>
     /// <param name="services">The host's services.</param>
     /// <param name="name">The service's name in logs and in the task tree.</param>
@@ -81,6 +98,22 @@ public static class StructuredServiceCollectionExtensions
         return AddRunner(services, _ => service, configure);
     }
 
+    /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function of the root nursery and the stopping token, as a structured service of the host; as <see cref="AddStructuredService(IServiceCollection, string, Func{Nursery, CancellationToken, Task}, Action{StructuredServiceOptions}?)"/>.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="name">The service's name in logs and in the task tree.</param>
+    /// <param name="body">The service's code, a <see cref="ValueTask"/>-returning function.</param>
+    /// <param name="configure">Sets the service's options, on top of <c>IOptions&lt;StructuredServiceOptions&gt;</c>; null for those alone.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static IServiceCollection AddStructuredService(
+        this IServiceCollection services, string name, Func<Nursery, CancellationToken, ValueTask> body, Action<StructuredServiceOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return services.AddStructuredService(name, (nursery, stopping) => body(nursery, stopping).AsTask(), configure);
+    }
+
     /// <summary>Runs <paramref name="body"/>, which reads the host's services, as a structured service of the host.</summary>
     /// <param name="services">The host's services.</param>
     /// <param name="name">The service's name in logs and in the task tree.</param>
@@ -96,6 +129,22 @@ public static class StructuredServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(body);
         return AddRunner(services, provider => new DelegateStructuredService(name, (nursery, stopping) => body(provider, nursery, stopping)), configure);
+    }
+
+    /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function that reads the host's services, as a structured service of the host; as <see cref="AddStructuredService(IServiceCollection, string, Func{IServiceProvider, Nursery, CancellationToken, Task}, Action{StructuredServiceOptions}?)"/>.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="name">The service's name in logs and in the task tree.</param>
+    /// <param name="body">The service's code, a <see cref="ValueTask"/>-returning function.</param>
+    /// <param name="configure">Sets the service's options, on top of <c>IOptions&lt;StructuredServiceOptions&gt;</c>; null for those alone.</param>
+    /// <returns><paramref name="services"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="services"/> or <paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is null or empty.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static IServiceCollection AddStructuredService(
+        this IServiceCollection services, string name, Func<IServiceProvider, Nursery, CancellationToken, ValueTask> body, Action<StructuredServiceOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return services.AddStructuredService(name, (provider, nursery, stopping) => body(provider, nursery, stopping).AsTask(), configure);
     }
 
     /// <summary>

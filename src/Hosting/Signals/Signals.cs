@@ -1,10 +1,11 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Structured;
 
 /// <summary>
 /// POSIX signals for structured programs: SIGINT and SIGTERM that cancel the program's root scope, so that
-/// <c>finally</c> blocks and shielded clean-up run (<see cref="CancelOnTerminationAsync"/>), and signals received as a
+/// <c>finally</c> blocks and shielded clean-up run (<see cref="CancelOnTerminationAsync(Func{Task})"/>), and signals received as a
 /// channel (<see cref="OpenReceiver"/>, Trio's <c>open_signal_receiver</c>).
 /// </summary>
 /// <remarks>
@@ -48,6 +49,17 @@ public static class Signals
         using (PosixSignalRegistration.Create(PosixSignal.SIGTERM, handler.Handle))
             await scope.RunAsync(body);
         return handler.Received;
+    }
+
+    /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function, in a scope that SIGINT and SIGTERM cancel; as <see cref="CancelOnTerminationAsync(Func{Task})"/>.</summary>
+    /// <param name="body">The program's work.</param>
+    /// <returns>The signal that cancelled the body, or null when it finished by itself.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static Task<PosixSignal?> CancelOnTerminationAsync(Func<ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return CancelOnTerminationAsync(() => body().AsTask());
     }
 
     /// <summary>

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Structured;
 
 /// <summary>
-/// The handler of SIGINT and SIGTERM for <see cref="Signals.CancelOnTerminationAsync"/>: the first one cancels the
+/// The handler of SIGINT and SIGTERM for <see cref="Signals.CancelOnTerminationAsync(Func{Task})"/>: the first one cancels the
 /// scope (gracefully: the process lives on), a second SIGINT lets the runtime end the process.
 /// </summary>
 /// <remarks>Runs on a runtime signal thread; the scope's <c>Cancel</c> is thread-safe and posts to the loop.</remarks>

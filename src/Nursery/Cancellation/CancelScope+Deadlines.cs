@@ -210,6 +210,21 @@ public sealed partial class CancelScope
         return result;
     }
 
+    /// <summary>Runs <paramref name="body"/> (a <see cref="ValueTask{TResult}"/>-returning function, such as <c>() =&gt; receive.ReceiveAsync()</c>) with a deadline <paramref name="duration"/> from now and returns its value; as <see cref="FailAfter{T}(TimeSpan, Func{Task{T}})"/>.</summary>
+    /// <typeparam name="T">The body's result type.</typeparam>
+    /// <param name="duration">The time limit, counted from now; <see cref="Timeout.InfiniteTimeSpan"/> or <see cref="TimeSpan.MaxValue"/> for none.</param>
+    /// <param name="body">The code to run.</param>
+    /// <returns>The body's value.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="duration"/> is negative (other than <see cref="Timeout.InfiniteTimeSpan"/>).</exception>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="TimeoutException">The deadline expired first.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static Task<T> FailAfter<T>(TimeSpan duration, Func<ValueTask<T>> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return FailAfter(duration, () => body().AsTask());
+    }
+
     static async Task FailCore(CancelScope scope, Func<Task> body, TimeSpan? duration)
     {
         await scope.RunAsync(body);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Structured;
 
 /// <summary>
@@ -40,6 +41,20 @@ public static class FromThread
         return WorkerRequest<T>.ForAsync(function).SendFrom(Worker("FromThread.Run"));
     }
 
+    /// <summary>Runs the async <paramref name="function"/>, a <see cref="ValueTask{TResult}"/>-returning function, in the task waiting for this worker thread, and returns its result; as <see cref="Run{T}(Func{Task{T}})"/>.</summary>
+    /// <typeparam name="T">The result type.</typeparam>
+    /// <param name="function">Async code for the loop.</param>
+    /// <returns>The function's result.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">This thread is not a ToThread worker thread (a loop thread, a task, or another thread).</exception>
+    /// <exception cref="OperationCanceledException">The ToThread call was cancellable and has been abandoned.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static T Run<T>(Func<ValueTask<T>> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        return Run(() => function().AsTask());
+    }
+
     /// <summary>Runs the async <paramref name="function"/> in the task waiting for this worker thread, and waits for it.</summary>
     /// <param name="function">Async code for the loop.</param>
     /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
@@ -55,12 +70,24 @@ public static class FromThread
         }).SendFrom(Worker("FromThread.Run"));
     }
 
+    /// <summary>Runs the async <paramref name="function"/>, a <see cref="ValueTask"/>-returning function, in the task waiting for this worker thread, and waits for it; as <see cref="Run(Func{Task})"/>.</summary>
+    /// <param name="function">Async code for the loop.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
+    /// <exception cref="InvalidOperationException">This thread is not a ToThread worker thread (a loop thread, a task, or another thread).</exception>
+    /// <exception cref="OperationCanceledException">The ToThread call was cancellable and has been abandoned.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static void Run(Func<ValueTask> function)
+    {
+        ArgumentNullException.ThrowIfNull(function);
+        Run(() => function().AsTask());
+    }
+
     /// <summary>Runs the synchronous <paramref name="function"/> in the task waiting for this worker thread, and returns its result.</summary>
-    /// <typeparam name="T">The result type; not a Task (use <see cref="Run{T}"/> for async code).</typeparam>
+    /// <typeparam name="T">The result type; not a Task (use <see cref="Run{T}(Func{Task{T}})"/> for async code).</typeparam>
     /// <param name="function">Synchronous code for the loop.</param>
     /// <returns>The function's result.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="function"/> is null.</exception>
-    /// <exception cref="ArgumentException"><typeparamref name="T"/> is a Task or ValueTask: use <see cref="Run{T}"/>.</exception>
+    /// <exception cref="ArgumentException"><typeparamref name="T"/> is a Task or ValueTask: use <see cref="Run{T}(Func{Task{T}})"/>.</exception>
     /// <exception cref="InvalidOperationException">This thread is not a ToThread worker thread (a loop thread, a task, or another thread).</exception>
     /// <exception cref="OperationCanceledException">The ToThread call was cancellable and has been abandoned.</exception>
     public static T RunSync<T>(Func<T> function)

@@ -32,7 +32,7 @@ public static class ToThread
     public static CapacityLimiter DefaultLimiter { get; } = new(40);
 
     /// <summary>Runs <paramref name="function"/> on a thread-pool thread and returns its result.</summary>
-    /// <typeparam name="T">The function's result type; not a Task (use async code directly, or <see cref="FromThread.Run{T}"/>).</typeparam>
+    /// <typeparam name="T">The function's result type; not a Task (use async code directly, or <see cref="FromThread.Run{T}(Func{Task{T}})"/>).</typeparam>
     /// <param name="function">Blocking, synchronous code.</param>
     /// <param name="cancellable">False (the default): a cancel waits for the thread. True: a cancel returns at once and abandons the thread.</param>
     /// <param name="limiter">The limiter to borrow a token from; null (the default) for <see cref="DefaultLimiter"/>.</param>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
 using System.Text;
@@ -30,7 +31,7 @@ namespace Structured.Testing;
 /// </example>
 public static class ConcurrencyProperty
 {
-    /// <summary>The number of schedules <see cref="ForAll"/> tries by default.</summary>
+    /// <summary>The number of schedules <see cref="ForAll(Func{Task}, int, int?, int, int)"/> tries by default.</summary>
     public const int DefaultRuns = 100;
 
     /// <summary>How many steps of a run the exploration may depart from FIFO in, by default.</summary>
@@ -89,6 +90,23 @@ public static class ConcurrencyProperty
         }
     }
 
+    /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function, under many schedules; as <see cref="ForAll(Func{Task}, int, int?, int, int)"/>.</summary>
+    /// <param name="body">The scenario; give every run fresh state.</param>
+    /// <param name="runs">How many schedules to try. The default is <see cref="DefaultRuns"/> (100).</param>
+    /// <param name="seed">The seed of the exploration; null picks a new one each call (reported on failure).</param>
+    /// <param name="maxChoices">How many steps with a choice the random walks may depart from FIFO in. The default is <see cref="DefaultMaxChoices"/>.</param>
+    /// <param name="maxShrinkRuns">How many runs shrinking may spend. The default is <see cref="DefaultMaxShrinkRuns"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="runs"/> or <paramref name="maxChoices"/> is less than 1, or <paramref name="maxShrinkRuns"/> is negative.</exception>
+    /// <exception cref="InvalidOperationException">Called on a thread that runs a loop.</exception>
+    /// <exception cref="ConcurrencyPropertyException">The body failed under some schedule; the message holds the replay line.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static void ForAll(Func<ValueTask> body, int runs = DefaultRuns, int? seed = null, int maxChoices = DefaultMaxChoices, int maxShrinkRuns = DefaultMaxShrinkRuns)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ForAll(() => body().AsTask(), runs, seed, maxChoices, maxShrinkRuns);
+    }
+
     /// <summary>
     /// The same check as an FsCheck <see cref="Property"/>, for a <c>[Property]</c> test that returns it:
     /// FsCheck generates the schedules (<see cref="Schedules.Arbitrary"/>), runs <paramref name="body"/> under
@@ -102,6 +120,17 @@ public static class ConcurrencyProperty
     {
         ArgumentNullException.ThrowIfNull(body);
         return Prop.ForAll(Schedules.Arbitrary(), schedule => { TestLoop.Run(body, schedule); });
+    }
+
+    /// <summary>The check of <see cref="ToProperty(Func{Task})"/> for <paramref name="body"/>, a <see cref="ValueTask"/>-returning function.</summary>
+    /// <param name="body">The scenario; give every run fresh state.</param>
+    /// <returns>A property that holds when <paramref name="body"/> passes under every generated schedule.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static Property ToProperty(Func<ValueTask> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return ToProperty(() => body().AsTask());
     }
 
     static ConcurrencyPropertyException Shrink(Func<Task> body, RunTrace trace, ExceptionDispatchInfo error, int seed, int failingRun, int runs, int maxShrinkRuns)

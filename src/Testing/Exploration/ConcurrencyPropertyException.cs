@@ -1,7 +1,7 @@
 namespace Structured.Testing;
 
 /// <summary>
-/// Thrown by <see cref="ConcurrencyProperty.ForAll"/> when the body failed under some schedule. The message
+/// Thrown by <see cref="ConcurrencyProperty.ForAll(Func{Task}, int, int?, int, int)"/> when the body failed under some schedule. The message
 /// holds the replay line of the smallest failing schedule found (<c>Schedule.FromChoices(new[] { ... })</c>),
 /// the body's error and the last steps of the failing run; <see cref="Exception.InnerException"/> is the
 /// body's error itself.
