@@ -359,7 +359,12 @@ public sealed partial class Nursery : IParkWaiter
     /// </summary>
     internal static Action<TaskInfo>? StartScheduledHook;
 
-    void Spawn(Delegate body, string? name, Delegate nameSource) => AddChild(name, nameSource).Start(body);
+    NurseryTask Spawn(Delegate body, string? name, Delegate nameSource)
+    {
+        var child = AddChild(name, nameSource);
+        child.Start(body);
+        return child;
+    }
 
     /// <summary>A new child, linked into the nursery but not scheduled yet: the caller starts it (<see cref="NurseryTask.Start"/>).</summary>
     NurseryTask AddChild(string? name, Delegate nameSource)
