@@ -48,7 +48,7 @@ internal static class StructuredMetrics
         "structured.task.finished", "{task}", "Tasks of a nursery that have finished, whatever the outcome.");
 
     internal static readonly Counter<long> TasksFailed = Meter.CreateCounter<long>(
-        "structured.task.failed", "{task}", "Tasks of a nursery that finished with an error (not a cancellation of their own scopes), by error.type.");
+        "structured.task.failed", "{task}", "Tasks of a nursery that finished with an error (not a cancellation of their own scopes, their nursery or a scope around it), by error.type.");
 
     internal static readonly UpDownCounter<long> TasksActive = Meter.CreateUpDownCounter<long>(
         "structured.task.active", "{task}", "Tasks of a nursery that have started and not finished.");
