@@ -39,7 +39,7 @@ public sealed partial class Loop
     readonly object _idleGate = new();
     readonly int _threadId;
     readonly VirtualClock? _virtualClock;
-    readonly SchedulePolicy _policy;
+    readonly StrategyPolicy? _policy;
     readonly IInstrument[] _instruments;
     readonly LoopSynchronizationContext _rootContext;
     readonly Func<Loop, Exception>? _deadlockFactory;
@@ -81,6 +81,10 @@ public sealed partial class Loop
             if (instrument is null)
                 throw new ArgumentException("LoopOptions.Instruments holds a null instrument; remove it.", nameof(options));
         }
+        // A strategy is told of task creation, readiness and exit through the instrument hooks: first, so that it
+        // knows a task before the user's instruments (and a trace recorder) see it. FIFO adds nothing.
+        if (_policy is not null)
+            _instruments = [_policy, .. _instruments];
         CooperativeBudget = options.CooperativeBudget;
         _deadlockFactory = options.DeadlockFactory;
         _rootContext = new LoopSynchronizationContext(this);
@@ -352,7 +356,7 @@ public sealed partial class Loop
     void RunOne()
     {
         int count = _ready.Count;
-        var item = _policy.IsFifo || count == 1 ? _ready.Dequeue() : _ready.RemoveAt(_policy.Choose(count));
+        var item = _policy is null || count == 1 ? _ready.Dequeue() : _ready.RemoveAt(_policy.Choose(_ready));
         var task = item.Task;
         SynchronizationContext context = _rootContext;
         if (task is not null)

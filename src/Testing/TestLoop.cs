@@ -36,11 +36,12 @@ public static class TestLoop
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="InvalidOperationException">This thread is already running a loop (call it from a test thread, not from inside a loop).</exception>
     /// <exception cref="DeadlockException">Every task blocked with no timer pending and nothing outside that could wake them.</exception>
-    /// <remarks>The body's failure comes out as itself, with its stack trace (not wrapped).</remarks>
+    /// <remarks>The body's failure comes out as itself, with its stack trace (not wrapped); the choices of the run are left on it
+    /// (<see cref="ReplayOf(Exception)"/>, and the replay line in <see cref="Exception.Data"/> under "Structured.Testing.Replay").</remarks>
     public static RunTrace Run(Func<Task> body, Schedule? schedule = null, VirtualClock? clock = null)
     {
         var (trace, error) = RunCore(body, schedule, clock);
-        error?.Throw();
+        ThrowKeepingChoices(error, trace);
         return trace;
     }
 
@@ -57,6 +58,45 @@ public static class TestLoop
     {
         ArgumentNullException.ThrowIfNull(body);
         return Run(() => body().AsTask(), schedule, clock);
+    }
+
+    /// <summary>Data key of the replay line a failed <c>Run</c> puts on the exception it rethrows.</summary>
+    internal const string ReplayKey = "Structured.Testing.Replay";
+
+    /// <summary>Data key of the choices (an <c>int[]</c>) a failed <c>Run</c> puts on the exception it rethrows.</summary>
+    internal const string ChoicesKey = "Structured.Testing.Choices";
+
+    /// <summary>
+    /// The schedule that replays the failed run <paramref name="error"/> came from: <c>Run</c> records the choices of
+    /// every run (a <see cref="Schedule.Random(int)"/> one too) and leaves them on the exception it rethrows, so a
+    /// failure found by a seed is replayable and shrinkable as an explicit list.
+    /// </summary>
+    /// <param name="error">An exception thrown by <see cref="Run(Func{Task}, Schedule?, VirtualClock?)"/> or <see cref="Run(Func{Task}, TestLoopOptions)"/>.</param>
+    /// <returns>The <see cref="Schedule.FromChoices"/> schedule of that run, or null when the exception did not come out of a run.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="error"/> is null.</exception>
+    public static Schedule? ReplayOf(Exception error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        if (error.Data[ChoicesKey] is int[] choices)
+            return Schedule.FromChoices(choices);
+        return error is DeadlockException { Trace: { } trace } ? trace.Replay : null;
+    }
+
+    static void ThrowKeepingChoices(ExceptionDispatchInfo? error, RunTrace trace)
+    {
+        if (error is null)
+            return;
+        try
+        {
+            var choices = ChoiceLists.Trim(trace.Choices);
+            error.SourceException.Data[ChoicesKey] = choices;
+            error.SourceException.Data[ReplayKey] = ChoiceLists.ReplayLine(choices);
+        }
+        catch (Exception e) when (e is NotSupportedException or ArgumentException)
+        {
+            // A read-only or picky Data dictionary (a user's exception type may override it): the failure still comes out.
+        }
+        error.Throw();
     }
 
     /// <summary>
@@ -82,7 +122,7 @@ public static class TestLoop
     {
         ArgumentNullException.ThrowIfNull(options);
         var (trace, error) = RunCore(body, options);
-        error?.Throw();
+        ThrowKeepingChoices(error, trace);
         return trace;
     }
 

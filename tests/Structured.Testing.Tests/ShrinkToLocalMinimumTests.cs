@@ -26,7 +26,8 @@ public class ShrinkToLocalMinimumTests
             });
             var best = e.Choices.ToArray();
             Assert.True(Fails(best), $"seed {seed}: the reported schedule does not fail");
-            Assert.Contains("the smallest departure from FIFO that still fails", e.Message, StringComparison.Ordinal);
+            Assert.Contains("reached a locally minimal failing schedule", e.Message, StringComparison.Ordinal);
+            Assert.True(e.IsLocallyMinimal);
             for (int i = 0; i < best.Length; i++)
             {
                 var removed = best.Where((_, j) => j != i).ToArray();
@@ -73,6 +74,7 @@ public class ShrinkToLocalMinimumTests
         });
         if (e.Choices.SequenceEqual([1, 1]))
             return; // found the minimum at once: nothing to shrink, nothing to warn about
-        Assert.Contains("shrinking stopped at its budget of 0 runs (maxShrinkRuns)", e.Message, StringComparison.Ordinal);
+        Assert.Contains("stopped at its budget (0 runs): a smaller failing schedule may exist", e.Message, StringComparison.Ordinal);
+        Assert.False(e.IsLocallyMinimal);
     }
 }

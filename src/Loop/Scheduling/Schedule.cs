@@ -1,8 +1,9 @@
 namespace Structured;
 
 /// <summary>
-/// Which ready callback the loop runs next, step by step: FIFO, a seeded shuffle, or a scripted list of
-/// choices. Pass one in <see cref="LoopOptions.Schedule"/> or to <c>TestLoop.Run</c>.
+/// Which ready callback the loop runs next, step by step: FIFO, a seeded shuffle, a scripted list of choices, or a
+/// strategy of your own (<see cref="FromStrategy(Func{ScheduleStrategy}, string?)"/>). Pass one in
+/// <see cref="LoopOptions.Schedule"/> or to <c>TestLoop.Run</c>.
 /// </summary>
 /// <remarks>
 /// A step with a single ready callback involves no choice and consumes none. With a virtual clock and no
@@ -15,7 +16,7 @@ public abstract class Schedule
     /// <summary>First in, first out: children start in spawn order, wake-ups run in the order they happened.</summary>
     public static Schedule Fifo { get; } = new FifoSchedule();
 
-    /// <summary>At each step, a ready callback picked by a generator seeded with <paramref name="seed"/>.</summary>
+    /// <summary>At each step, a ready callback picked by a generator seeded with <paramref name="seed"/> (a uniform random walk).</summary>
     public static Schedule Random(int seed) => new RandomSchedule(seed);
 
     /// <summary>
@@ -35,15 +36,34 @@ public abstract class Schedule
         return new ChoicesSchedule([.. choices]);
     }
 
-    /// <summary>The state of one run under this schedule.</summary>
-    internal abstract SchedulePolicy CreatePolicy();
+    /// <summary>
+    /// A schedule of your own: every run calls <paramref name="createStrategy"/> once for a fresh
+    /// <see cref="ScheduleStrategy"/>, which picks the next ready callback at each choice point of that run.
+    /// </summary>
+    /// <param name="createStrategy">Makes the per-run state; it must return a new strategy each call (a run changes it).</param>
+    /// <param name="name">What <see cref="object.ToString"/> shows, for reports; the default, null, is the strategy's type name.</param>
+    /// <returns>The schedule.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="createStrategy"/> is null.</exception>
+    /// <remarks>A run whose factory returns null fails with <see cref="InvalidOperationException"/>.</remarks>
+    public static Schedule FromStrategy(Func<ScheduleStrategy> createStrategy, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(createStrategy);
+        return new StrategySchedule(createStrategy, name);
+    }
+
+    /// <summary>The state of one run under this schedule, or null for FIFO (the loop's fast path).</summary>
+    internal abstract ScheduleStrategy? CreateStrategy();
 
     /// <summary>The seed of a seeded schedule, else null.</summary>
     internal virtual int? Seed => null;
 
+    /// <summary>The loop's side of one run: null for FIFO.</summary>
+    internal StrategyPolicy? CreatePolicy()
+        => CreateStrategy() is { } strategy ? new StrategyPolicy(strategy, ToString() ?? GetType().Name) : null;
+
     sealed class FifoSchedule : Schedule
     {
-        internal override SchedulePolicy CreatePolicy() => SchedulePolicy.Fifo;
+        internal override ScheduleStrategy? CreateStrategy() => null;
 
         public override string ToString() => "Schedule.Fifo";
     }
@@ -52,8 +72,16 @@ public abstract class Schedule
     {
         internal override int? Seed => seed;
 
-        internal override SchedulePolicy CreatePolicy() => new SchedulePolicy.Seeded(seed);
+        internal override ScheduleStrategy CreateStrategy() => new RandomStrategy(seed);
 
         public override string ToString() => $"Schedule.Random({seed})";
+    }
+
+    sealed class StrategySchedule(Func<ScheduleStrategy> createStrategy, string? name) : Schedule
+    {
+        internal override ScheduleStrategy CreateStrategy()
+            => createStrategy() ?? throw new InvalidOperationException($"Schedule.FromStrategy: the factory of '{ToString()}' returned null; return a new ScheduleStrategy for every run.");
+
+        public override string ToString() => name ?? $"Schedule.FromStrategy({createStrategy.Method.DeclaringType?.Name ?? "strategy"})";
     }
 }

@@ -1,16 +1,15 @@
 using System.Runtime.CompilerServices;
 using System.Globalization;
 using System.Runtime.ExceptionServices;
-using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
 
 namespace Structured.Testing;
 
 /// <summary>
-/// Schedule exploration: runs a concurrent test body under many schedules on a <see cref="TestLoop"/>,
-/// and when one fails, shrinks it to the smallest departure from FIFO that still fails and reports it
-/// as a one-line replay.
+/// Schedule exploration: runs a concurrent test body under many schedules on a <see cref="TestLoop"/> (FIFO, an
+/// exhaustive delay-bounded search, PCT, POS and random walks by default), and when one fails, shrinks it by delta
+/// debugging to a locally minimal failing schedule and reports it as a one-line replay.
 /// </summary>
 /// <example>
 /// <code>
@@ -34,19 +33,17 @@ public static class ConcurrencyProperty
     /// <summary>The number of schedules <see cref="ForAll(Func{Task}, int, int?, int, int)"/> tries by default.</summary>
     public const int DefaultRuns = 100;
 
-    /// <summary>How many steps of a run the exploration may depart from FIFO in, by default.</summary>
+    /// <summary>The most departures from FIFO one sparse random walk of the default portfolio makes (anywhere in the run), by default.</summary>
     public const int DefaultMaxChoices = 64;
 
     /// <summary>How many runs shrinking may spend by default.</summary>
     public const int DefaultMaxShrinkRuns = 1000;
 
-    static readonly double[] s_departures = [0.05, 0.15, 0.3, 0.5];
-
     /// <summary>
-    /// Runs <paramref name="body"/> on a fresh <see cref="TestLoop"/> under <paramref name="runs"/> schedules:
-    /// FIFO first, then seeded random walks away from FIFO (a few departures in the first
-    /// <paramref name="maxChoices"/> steps) and fully random schedules (<see cref="Schedule.Random(int)"/>).
-    /// Returns when every run passed; otherwise shrinks the failing schedule and throws.
+    /// Runs <paramref name="body"/> on a fresh <see cref="TestLoop"/> under <paramref name="runs"/> schedules of the
+    /// default portfolio (<see cref="ExplorationStrategy.Default"/>: FIFO first, then turns among a delay-bounded
+    /// exhaustive search, PCT, POS and random walks). Returns a summary when every run passed; otherwise shrinks the
+    /// failing schedule and throws. <see cref="ForAll(Func{Task}, ExplorationOptions)"/> sets budgets and strategies.
     /// </summary>
     /// <param name="body">The scenario. It runs many times: give every run fresh state (create it inside the body).</param>
     /// <param name="runs">How many schedules to try. The default is <see cref="DefaultRuns"/> (100).</param>
@@ -54,40 +51,87 @@ public static class ConcurrencyProperty
     /// The seed of the exploration. The default, null, picks a new one each call (reported on failure); pass
     /// a fixed one in CI to try the same schedules every time.
     /// </param>
-    /// <param name="maxChoices">How many steps with a choice the random walks may depart from FIFO in. The default is <see cref="DefaultMaxChoices"/>.</param>
+    /// <param name="maxChoices">The most departures from FIFO of one sparse random walk (they happen anywhere in the run). The default is <see cref="DefaultMaxChoices"/>.</param>
     /// <param name="maxShrinkRuns">How many runs shrinking may spend. The default is <see cref="DefaultMaxShrinkRuns"/>.</param>
+    /// <returns>What the exploration did: schedules, distinct interleavings, choice points, task-pair coverage.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="runs"/> or <paramref name="maxChoices"/> is less than 1, or <paramref name="maxShrinkRuns"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">Called on a thread that runs a loop (call it from the test's thread).</exception>
     /// <exception cref="ConcurrencyPropertyException">
-    /// The body failed under some schedule. The message holds the replay line of the smallest failing
-    /// schedule (<c>Schedule.FromChoices(new[] { ... })</c>), the body's error and the task names of the last
-    /// steps; <see cref="Exception.InnerException"/> is the body's error.
+    /// The body failed under some schedule. The message holds the replay line of the shrunk failing schedule
+    /// (<c>Schedule.FromChoices(new[] { ... })</c>), the error and the task names of the last steps;
+    /// <see cref="Exception.InnerException"/> is the error (the failing child's own).
     /// </exception>
-    public static void ForAll(Func<Task> body, int runs = DefaultRuns, int? seed = null, int maxChoices = DefaultMaxChoices, int maxShrinkRuns = DefaultMaxShrinkRuns)
+    public static ExplorationSummary ForAll(Func<Task> body, int runs = DefaultRuns, int? seed = null, int maxChoices = DefaultMaxChoices, int maxShrinkRuns = DefaultMaxShrinkRuns)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChoices, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(maxShrinkRuns);
+        var strategy = maxChoices == DefaultMaxChoices
+            ? ExplorationStrategy.Default()
+            : new PortfolioExploration([new FifoExploration(), ExplorationStrategy.DelayBounded(), ExplorationStrategy.Pct(2), ExplorationStrategy.Pct(3), ExplorationStrategy.Pos(), ExplorationStrategy.Random(), ExplorationStrategy.RandomWalk(0.1, maxChoices)], "default portfolio");
+        return ForAll(body, new ExplorationOptions { MaxSchedules = runs, Seed = seed, MaxShrinkRuns = maxShrinkRuns, Strategy = strategy });
+    }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> on a fresh <see cref="TestLoop"/> under the schedules of
+    /// <see cref="ExplorationOptions.Strategy"/> until a budget is spent (<see cref="ExplorationOptions.MaxSchedules"/>,
+    /// <see cref="ExplorationOptions.TimeBudget"/>) or the strategy has nothing left. Returns a summary when every run
+    /// passed; otherwise shrinks the failing schedule (delta debugging, then local steps) and throws.
+    /// </summary>
+    /// <param name="body">The scenario. It runs many times: give every run fresh state (create it inside the body).</param>
+    /// <param name="options">Budgets, strategy, seed and shrinking.</param>
+    /// <returns>What the exploration did: schedules, distinct interleavings, choice points, task-pair coverage, why it stopped.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A budget of <paramref name="options"/> is out of range (the message names it).</exception>
+    /// <exception cref="InvalidOperationException">Called on a thread that runs a loop (call it from the test's thread).</exception>
+    /// <exception cref="ConcurrencyPropertyException">The body failed under some schedule (see <see cref="ForAll(Func{Task}, int, int?, int, int)"/>).</exception>
+    public static ExplorationSummary ForAll(Func<Task> body, ExplorationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
         if (Loop.Current is not null)
             throw new InvalidOperationException("ConcurrencyProperty.ForAll was called on a thread that runs a loop; call it from the test's own thread (it runs a loop per schedule).");
 #pragma warning disable CA5394 // Reproducible exploration, not security: a seeded generator is the point.
-        int explorationSeed = seed ?? Random.Shared.Next();
+        int explorationSeed = options.Seed ?? System.Random.Shared.Next();
         var random = new Random(explorationSeed);
-        for (int run = 0; run < runs; run++)
+        var strategy = options.Strategy ?? ExplorationStrategy.Default();
+        var clock = options.TimeProvider;
+        long started = clock.GetTimestamp();
+        var stats = new ExplorationStats();
+        var context = new ExplorationContext();
+        string stoppedBy = "count budget";
+        for (int run = 1; run <= options.MaxSchedules; run++)
         {
-            Schedule schedule = run switch
+            if (run > 1 && options.TimeBudget is { } budget && clock.GetElapsedTime(started) >= budget)
             {
-                0 => Schedule.Fifo,
-                _ when run % 4 == 1 => Schedule.Random(random.Next()),
-                _ => new ExplorationSchedule(random.Next(), s_departures[random.Next(s_departures.Length)], 1 + random.Next(maxChoices)),
-            };
+                stoppedBy = "time budget";
+                break;
+            }
+            context.Run = run;
+            context.Seed = random.Next();
+            context.MaxChoicePoints = stats.MaxChoicePoints;
+            context.MaxTasks = stats.MaxTasks;
 #pragma warning restore CA5394
+            var schedule = strategy.NextSchedule(context);
+            if (schedule is null)
+            {
+                stoppedBy = "search exhausted";
+                break;
+            }
+            string name = strategy.LastName;
             var (trace, error) = TestLoop.RunCore(body, schedule, null);
+            stats.Add(trace, name);
+            strategy.RunCompleted(trace, error is not null);
             if (error is not null)
-                throw Shrink(body, trace, error, explorationSeed, run + 1, runs, maxShrinkRuns);
+            {
+                var summary = stats.Summary(explorationSeed, strategy.Name, clock.GetElapsedTime(started), "failure");
+                throw FailureReport.Shrink(body, trace, error, schedule, name, run, options, summary);
+            }
         }
+        return stats.Summary(explorationSeed, strategy.Name, clock.GetElapsedTime(started), stoppedBy);
     }
 
     /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function, under many schedules; as <see cref="ForAll(Func{Task}, int, int?, int, int)"/>.</summary>
@@ -101,10 +145,25 @@ public static class ConcurrencyProperty
     /// <exception cref="InvalidOperationException">Called on a thread that runs a loop.</exception>
     /// <exception cref="ConcurrencyPropertyException">The body failed under some schedule; the message holds the replay line.</exception>
     [OverloadResolutionPriority(-1)]
-    public static void ForAll(Func<ValueTask> body, int runs = DefaultRuns, int? seed = null, int maxChoices = DefaultMaxChoices, int maxShrinkRuns = DefaultMaxShrinkRuns)
+    public static ExplorationSummary ForAll(Func<ValueTask> body, int runs = DefaultRuns, int? seed = null, int maxChoices = DefaultMaxChoices, int maxShrinkRuns = DefaultMaxShrinkRuns)
     {
         ArgumentNullException.ThrowIfNull(body);
-        ForAll(() => body().AsTask(), runs, seed, maxChoices, maxShrinkRuns);
+        return ForAll(() => body().AsTask(), runs, seed, maxChoices, maxShrinkRuns);
+    }
+
+    /// <summary>Runs <paramref name="body"/>, a <see cref="ValueTask"/>-returning function, under the schedules of <paramref name="options"/>; as <see cref="ForAll(Func{Task}, ExplorationOptions)"/>.</summary>
+    /// <param name="body">The scenario; give every run fresh state.</param>
+    /// <param name="options">Budgets, strategy, seed and shrinking.</param>
+    /// <returns>What the exploration did.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="body"/> or <paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A budget of <paramref name="options"/> is out of range.</exception>
+    /// <exception cref="InvalidOperationException">Called on a thread that runs a loop.</exception>
+    /// <exception cref="ConcurrencyPropertyException">The body failed under some schedule; the message holds the replay line.</exception>
+    [OverloadResolutionPriority(-1)]
+    public static ExplorationSummary ForAll(Func<ValueTask> body, ExplorationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        return ForAll(() => body().AsTask(), options);
     }
 
     /// <summary>
@@ -133,74 +192,13 @@ public static class ConcurrencyProperty
         return ToProperty(() => body().AsTask());
     }
 
-    static ConcurrencyPropertyException Shrink(Func<Task> body, RunTrace trace, ExceptionDispatchInfo error, int seed, int failingRun, int runs, int maxShrinkRuns)
+    /// <summary>The error a report shows: the failing child's own exception when nurseries wrapped a single one (Trio's ExceptionGroup of one).</summary>
+    internal static Exception Unwrap(Exception error)
     {
-        var best = ChoiceLists.Trim(trace.Choices);
-        var bestTrace = trace;
-        var bestError = error;
-        int shrinks = 0, spent = 0;
-        bool improved = true, exhausted = false;
-        // Until no candidate of the best list fails (a local minimum), or the budget runs out (then the report says so).
-        while (improved)
-        {
-            improved = false;
-            foreach (var candidate in ScheduleShrinker.Candidates(best))
-            {
-                if (spent++ >= maxShrinkRuns)
-                {
-                    exhausted = true;
-                    break;
-                }
-                var (candidateTrace, candidateError) = TestLoop.RunCore(body, Schedule.FromChoices(candidate), null);
-                if (candidateError is null)
-                    continue;
-                // What the run actually chose (each choice modulo the ready count, no trailing FIFO) is at most the candidate.
-                var taken = ChoiceLists.Trim(candidateTrace.Choices);
-                best = ChoiceLists.IsSmaller(taken, candidate) ? taken : candidate;
-                bestTrace = candidateTrace;
-                bestError = candidateError;
-                shrinks++;
-                improved = true;
-                break;
-            }
-        }
-
-        // Replay the reported line once, so the report shows exactly what the line does.
-        var (replayTrace, replayError) = TestLoop.RunCore(body, Schedule.FromChoices(best), null);
-        bool reproduced = replayError is not null;
-        if (reproduced)
-        {
-            bestTrace = replayTrace;
-            bestError = replayError!;
-        }
-
-        var failure = bestError.SourceException;
-        var last = bestTrace.LastSteps(12);
-        var names = last.Select(s => s.TaskName).Reverse().Distinct(StringComparer.Ordinal).ToList();
-        var text = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"ConcurrencyProperty.ForAll: the body failed under schedule {failingRun} of {runs} (exploration seed {seed}), ")
-            .Append(CultureInfo.InvariantCulture, $"after {shrinks} {(shrinks == 1 ? "shrink" : "shrinks")} ")
-            .Append(best.Length == 0
-                ? "it fails under FIFO itself (no departure from the order of a plain TestLoop.Run is needed):"
-                : exhausted
-                ? string.Create(CultureInfo.InvariantCulture, $"shrinking stopped at its budget of {maxShrinkRuns} runs (maxShrinkRuns): a smaller failing schedule may exist; the smallest found is:")
-                : "the smallest departure from FIFO that still fails (no shorter list or smaller choice of it fails) is:")
-            .AppendLine()
-            .Append("Replay: TestLoop.Run(body, ").Append(ChoiceLists.ReplayLine(best)).Append(");")
-            .AppendLine()
-            .Append("Error: ").Append(failure.GetType().FullName).Append(": ").Append(failure.Message)
-            .AppendLine()
-            .Append("Tasks in the last steps: ").Append(string.Join(", ", names))
-            .AppendLine()
-            .Append(CultureInfo.InvariantCulture, $"Last {last.Count} of {bestTrace.Count} steps:");
-        foreach (var step in last)
-            text.AppendLine().Append("  ").Append(step);
-        if (!reproduced)
-        {
-            text.AppendLine().Append("Warning: replaying this schedule passed. The body depends on something the loop does not control ")
-                .Append("(another thread, real time, state shared between runs); make it self-contained to replay it.");
-        }
-        text.AppendLine().Append(CultureInfo.InvariantCulture, $"Explore the same schedules again with seed: {seed}.");
-        return new ConcurrencyPropertyException(text.ToString(), failure, best, bestTrace, seed, failingRun, shrinks);
+        while (error is AggregateException { InnerExceptions.Count: 1 } aggregate)
+            error = aggregate.InnerExceptions[0];
+        return error;
     }
+
+    internal static Exception Unwrap(ExceptionDispatchInfo error) => Unwrap(error.SourceException);
 }

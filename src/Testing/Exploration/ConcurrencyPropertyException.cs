@@ -1,10 +1,11 @@
 namespace Structured.Testing;
 
 /// <summary>
-/// Thrown by <see cref="ConcurrencyProperty.ForAll(Func{Task}, int, int?, int, int)"/> when the body failed under some schedule. The message
-/// holds the replay line of the smallest failing schedule found (<c>Schedule.FromChoices(new[] { ... })</c>),
-/// the body's error and the last steps of the failing run; <see cref="Exception.InnerException"/> is the
-/// body's error itself.
+/// Thrown by <c>ConcurrencyProperty.ForAll</c> when the body failed under some schedule. The message holds the
+/// replay line of the shrunk failing schedule (<c>Schedule.FromChoices(new[] { ... })</c>), the error, the first
+/// failing schedule as found and the last steps of the failing run; <see cref="Exception.InnerException"/> is the
+/// error itself: the failing child's own exception when a nursery wrapped a single one in its
+/// <see cref="AggregateException"/>.
 /// </summary>
 public sealed class ConcurrencyPropertyException : Exception
 {
@@ -30,7 +31,8 @@ public sealed class ConcurrencyPropertyException : Exception
         Choices = [];
     }
 
-    internal ConcurrencyPropertyException(string message, Exception error, IReadOnlyList<int> choices, RunTrace trace, int seed, int failingRun, int shrinks)
+    internal ConcurrencyPropertyException(string message, Exception error, IReadOnlyList<int> choices, RunTrace trace, int seed, int failingRun, int shrinks,
+        IReadOnlyList<int> firstChoices, string failingStrategy, ExplorationSummary summary, bool locallyMinimal, int shrinkRuns)
         : base(message, error)
     {
         Choices = choices;
@@ -39,9 +41,14 @@ public sealed class ConcurrencyPropertyException : Exception
         Seed = seed;
         FailingRun = failingRun;
         Shrinks = shrinks;
+        FirstFailingChoices = firstChoices;
+        FailingStrategy = failingStrategy;
+        Summary = summary;
+        IsLocallyMinimal = locallyMinimal;
+        ShrinkRuns = shrinkRuns;
     }
 
-    /// <summary>The smallest failing schedule found: replay it with <c>TestLoop.Run(body, exception.Schedule)</c>.</summary>
+    /// <summary>The shrunk failing schedule: replay it with <c>TestLoop.Run(body, exception.Schedule)</c>.</summary>
     public Schedule Schedule { get; }
 
     /// <summary>The choices of <see cref="Schedule"/> (the argument of <see cref="Schedule.FromChoices"/>).</summary>
@@ -58,4 +65,23 @@ public sealed class ConcurrencyPropertyException : Exception
 
     /// <summary>How many times the failing schedule was shrunk to a smaller one that still fails.</summary>
     public int Shrinks { get; }
+
+    /// <summary>How many runs shrinking spent.</summary>
+    public int ShrinkRuns { get; }
+
+    /// <summary>
+    /// Whether <see cref="Choices"/> is a local minimum: shrinking ended because none of its candidate shrinks (a chunk
+    /// removed, FIFO steps before a departure removed, one choice made FIFO or smaller) still failed, not because its
+    /// budget ran out. A local minimum, not the smallest failing schedule: another, unrelated one may be smaller.
+    /// </summary>
+    public bool IsLocallyMinimal { get; }
+
+    /// <summary>The choices of the first failing run, as the exploration found it (before shrinking); empty when not made by <c>ForAll</c>.</summary>
+    public IReadOnlyList<int> FirstFailingChoices { get; } = [];
+
+    /// <summary>The strategy whose schedule failed first (a portfolio's member), such as <c>pct(depth 3)</c>; empty when not made by <c>ForAll</c>.</summary>
+    public string FailingStrategy { get; } = "";
+
+    /// <summary>What the exploration did up to the failure; null when not made by <c>ForAll</c>.</summary>
+    public ExplorationSummary? Summary { get; }
 }

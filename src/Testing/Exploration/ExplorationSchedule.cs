@@ -1,28 +1,29 @@
 namespace Structured.Testing;
 
 /// <summary>
-/// A random walk away from FIFO for <see cref="ConcurrencyProperty"/>: at each of the first
-/// <c>length</c> steps with a choice, it departs from FIFO with probability <c>departure</c>, to a
-/// uniformly picked other ready callback; then FIFO. Few, early departures find most races (as PCT
-/// argues), and the run is recorded as an explicit list of choices, so it shrinks like any other.
+/// A random walk away from FIFO: at every choice point of the run (anywhere, not only early on) it departs from FIFO
+/// with probability <c>departure</c>, to a uniformly picked other ready callback, at most <c>maxDepartures</c> times.
+/// Few departures find most races (as PCT argues), and the run is recorded as an explicit list of choices, so it
+/// shrinks like any other.
 /// </summary>
-internal sealed class ExplorationSchedule(int seed, double departure, int length) : Schedule
+internal sealed class ExplorationSchedule(int seed, double departure, int maxDepartures) : Schedule
 {
-    internal override SchedulePolicy CreatePolicy() => new Policy(seed, departure, length);
+    internal override ScheduleStrategy CreateStrategy() => new Walk(seed, departure, maxDepartures);
 
-    public override string ToString() => $"exploration (seed {seed}, departure {departure}, {length} choices)";
+    public override string ToString() => $"Schedules.RandomWalk({seed}, departure {departure:0.####})";
 
-    sealed class Policy(int seed, double departure, int length) : SchedulePolicy
+    sealed class Walk(int seed, double departure, int maxDepartures) : ScheduleStrategy
     {
 #pragma warning disable CA5394 // Reproducible exploration, not security: a seeded generator is the point.
         readonly Random _random = new(seed);
-        int _step;
+        int _departures;
 
-        internal override int Choose(int readyCount)
+        public override int Choose(ReadySet ready)
         {
-            if (_step++ >= length || _random.NextDouble() >= departure)
+            if (_departures >= maxDepartures || _random.NextDouble() >= departure)
                 return 0;
-            return 1 + _random.Next(readyCount - 1);
+            _departures++;
+            return 1 + _random.Next(ready.Count - 1);
         }
 #pragma warning restore CA5394
     }

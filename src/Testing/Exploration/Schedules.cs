@@ -4,38 +4,116 @@ using FsCheck.Fluent;
 namespace Structured.Testing;
 
 /// <summary>
-/// FsCheck support for schedules: an <see cref="Arbitrary{T}"/> of <see cref="Schedule"/> for
-/// properties that take a schedule as an argument.
+/// The schedules of exploration beyond <see cref="Schedule"/>'s own (PCT, POS, sparse random walks), and FsCheck
+/// support: an <see cref="Arbitrary{T}"/> of <see cref="Schedule"/> for properties that take a schedule as an argument.
 /// </summary>
 /// <example>
 /// <code>
 /// [Property(Arbitrary = new[] { typeof(Schedules) })]
 /// public void Counter_never_loses_an_update(Schedule schedule)
 ///     => TestLoop.Run(CounterScenario, schedule);  // a failure is reported with the shrunk schedule's replay line
+///
+/// TestLoop.Run(CounterScenario, Schedules.Pct(seed: 7, depth: 2, steps: 40));
 /// </code>
 /// </example>
 public static class Schedules
 {
-    /// <summary>The longest list of choices <see cref="Arbitrary"/> generates.</summary>
+    /// <summary>The most departures from FIFO (non-zero choices) a list that <see cref="Arbitrary"/> generates holds.</summary>
     public const int MaxGeneratedChoices = 64;
 
+    /// <summary>How many choice points a generated list may reach: departures are spread over up to this many.</summary>
+    internal const int MaxGeneratedLength = 1024;
+
     /// <summary>
-    /// An FsCheck <see cref="Arbitrary{T}"/> of <see cref="Schedule"/>: lists of choices
-    /// (<see cref="Schedule.FromChoices"/>) of up to FsCheck's size (at most <see cref="MaxGeneratedChoices"/>),
-    /// mostly FIFO (0) with some small departures (1 to 3). Its shrinker moves toward FIFO: shorter lists,
-    /// fewer departures, smaller choices, so a failure is reported as the smallest departure from FIFO
-    /// that still fails.
+    /// PCT (Burckhardt, Kothari, Musuvathi, Nagarakatte, ASPLOS 2010): every task gets a random priority when it is
+    /// created and the highest-priority ready task always runs; at <paramref name="depth"/> - 1 choice points picked at
+    /// random among the first <paramref name="steps"/>, the task about to run drops below all others. A bug that needs
+    /// d ordering constraints among n tasks and k choice points is found with probability at least 1/(n k^(d-1)) per run.
     /// </summary>
-    /// <returns>A new arbitrary; it generates <see cref="Schedule.FromChoices"/> schedules only, and shrinks any schedule (a seeded one to <see cref="Schedule.Fifo"/>).</returns>
+    /// <param name="seed">Seeds the priorities and the change points.</param>
+    /// <param name="depth">The bug depth aimed at, at least 1 (1: priorities only, no change point).</param>
+    /// <param name="steps">An estimate of a run's choice points, at least 1 (the change points are drawn among them).</param>
+    /// <returns>The schedule; past 10 times <paramref name="steps"/> (at least 1,000) choice points a run picks at random, so that a task spinning on a yield cannot starve the rest forever.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="depth"/> or <paramref name="steps"/> is less than 1.</exception>
+    public static Schedule Pct(int seed, int depth, int steps)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
+        return Schedule.FromStrategy(() => new PctStrategy(seed, depth, steps), FormattableString.Invariant($"Schedules.Pct({seed}, depth: {depth}, steps: {steps})"));
+    }
+
+    /// <summary>
+    /// Partial-order sampling after POS (Yuan, Yang, Gu, CAV 2018): every task's next step gets a random priority when it
+    /// becomes ready, the highest runs, and a step's racing events get fresh priorities. The loop does not see memory
+    /// accesses, so races are approximated by the wake relation (a task made ready by a step raced with it).
+    /// </summary>
+    /// <param name="seed">Seeds the priorities.</param>
+    /// <returns>The schedule.</returns>
+    public static Schedule Pos(int seed)
+        => Schedule.FromStrategy(() => new PosStrategy(seed), FormattableString.Invariant($"Schedules.Pos({seed})"));
+
+    /// <summary>
+    /// A sparse random walk away from FIFO: at every choice point of the run (anywhere in it) a departure to a uniformly
+    /// picked other ready callback with probability <paramref name="departure"/>, at most <paramref name="maxDepartures"/> times.
+    /// </summary>
+    /// <param name="seed">Seeds the walk.</param>
+    /// <param name="departure">The probability of a departure at each choice point, above 0 and at most 1.</param>
+    /// <param name="maxDepartures">The most departures of a run, at least 1; the default is unlimited.</param>
+    /// <returns>The schedule.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="departure"/> is not in (0, 1], or <paramref name="maxDepartures"/> is less than 1.</exception>
+    public static Schedule RandomWalk(int seed, double departure, int maxDepartures = int.MaxValue)
+    {
+        CheckDeparture(departure, maxDepartures);
+        return new ExplorationSchedule(seed, departure, maxDepartures);
+    }
+
+    internal static void CheckDeparture(double departure, int maxDepartures)
+    {
+        if (!(departure > 0 && departure <= 1))
+            throw new ArgumentOutOfRangeException(nameof(departure), departure, "The departure probability must be above 0 and at most 1.");
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDepartures, 1);
+    }
+
+    /// <summary>
+    /// An FsCheck <see cref="Arbitrary{T}"/> of <see cref="Schedule"/>: lists of choices (<see cref="Schedule.FromChoices"/>)
+    /// mostly FIFO (0), with up to <see cref="MaxGeneratedChoices"/> departures spread over up to 1,024 choice points.
+    /// A departure is small (1 to 3) or any position at all (a large number, taken modulo the ready count: every ready
+    /// task can be reached, not only the first four). Lengths grow with FsCheck's size fast enough that a short
+    /// property reaches long runs: at size s a list may reach 16 s choice points. Its shrinker is the one of
+    /// <see cref="ConcurrencyProperty"/> (delta debugging over the departures, then local steps), so a failure is reported
+    /// as a locally minimal schedule.
+    /// </summary>
+    /// <returns>A new arbitrary; it generates <see cref="Schedule.FromChoices"/> schedules only, and shrinks any schedule (another kind to <see cref="Schedule.Fifo"/>).</returns>
     public static Arbitrary<Schedule> Arbitrary() => Arb.From(Generator(), Shrink);
 
     static Gen<Schedule> Generator()
     {
-        var choice = Gen.Frequency((3, Gen.Constant(0)), (2, Gen.Choose(1, 3)));
+        var departure = Gen.Frequency((3, Gen.Choose(1, 3)), (1, Gen.Choose(4, int.MaxValue)));
         return Gen.Sized(size =>
-            from length in Gen.Choose(0, Math.Clamp(size, 1, MaxGeneratedChoices))
-            from choices in Gen.ArrayOf(choice, length)
-            select Schedule.FromChoices(choices));
+        {
+            int reach = Math.Clamp(16 * (size + 1), 1, MaxGeneratedLength);
+            return from length in Gen.Choose(0, reach)
+                   from density in Gen.Elements(0.02, 0.1, 0.3)
+                   from seed in Gen.Choose(0, int.MaxValue)
+                   from values in Gen.ArrayOf(departure, MaxGeneratedChoices)
+                   select Schedule.FromChoices(Spread(length, density, seed, values));
+        });
+    }
+
+    /// <summary>A list of <paramref name="length"/> choices with departures at a random <paramref name="density"/> (at most one per value).</summary>
+    static int[] Spread(int length, double density, int seed, int[] values)
+    {
+#pragma warning disable CA5394 // Reproducible generation, not security.
+        var random = new Random(seed);
+        var choices = new int[length];
+        int used = 0;
+        for (int i = 0; i < length && used < values.Length; i++)
+        {
+            if (random.NextDouble() < density)
+                choices[i] = values[used++];
+        }
+#pragma warning restore CA5394
+        return ChoiceLists.Trim(choices);
     }
 
     static IEnumerable<Schedule> Shrink(Schedule schedule)
@@ -45,8 +123,6 @@ public static class Schedules
             case ChoicesSchedule choices:
                 foreach (var smaller in ScheduleShrinker.Candidates(choices.Choices))
                     yield return Schedule.FromChoices(smaller);
-                break;
-            case RecordingSchedule or ExplorationSchedule:
                 break;
             default:
                 if (!ReferenceEquals(schedule, Schedule.Fifo))

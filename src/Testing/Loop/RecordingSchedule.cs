@@ -9,18 +9,25 @@ internal sealed class RecordingSchedule(Schedule inner, TraceRecorder recorder) 
 {
     internal override int? Seed => inner.Seed;
 
-    internal override SchedulePolicy CreatePolicy() => new RecordingPolicy(inner.CreatePolicy(), recorder);
+    internal override ScheduleStrategy CreateStrategy() => new RecordingStrategy(inner.CreateStrategy(), recorder);
 
     public override string ToString() => inner.ToString() ?? "";
 
     /// <summary>Never FIFO to the loop (so that it asks at every step with a choice); FIFO inside when the inner schedule is.</summary>
-    sealed class RecordingPolicy(SchedulePolicy inner, TraceRecorder recorder) : SchedulePolicy
+    sealed class RecordingStrategy(ScheduleStrategy? inner, TraceRecorder recorder) : ScheduleStrategy
     {
-        internal override int Choose(int readyCount)
+        public override int Choose(ReadySet ready)
         {
-            int position = inner.IsFifo ? 0 : inner.Choose(readyCount);
-            recorder.Chose(position, readyCount);
+            int position = inner?.Choose(ready) ?? 0;
+            if ((uint)position < (uint)ready.Count)
+                recorder.Chose(position, ready.Count);
             return position;
         }
+
+        public override void TaskCreated(int taskId, int creatorId) => inner?.TaskCreated(taskId, creatorId);
+
+        public override void TaskReady(int taskId, int readiedBy) => inner?.TaskReady(taskId, readiedBy);
+
+        public override void TaskCompleted(int taskId) => inner?.TaskCompleted(taskId);
     }
 }

@@ -10,6 +10,7 @@ internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IIn
 {
     readonly List<TraceStep> _steps = [];
     readonly List<int> _choices = [];
+    readonly List<int> _readyCounts = [];
     readonly HashSet<long> _started = [];
     // A set: a run may spawn many thousands of tasks, and removing from a list is O(n). Reports sort by Id.
     readonly HashSet<TaskInfo> _live = [];
@@ -37,11 +38,12 @@ internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IIn
 
     internal IReadOnlyList<int> Choices => _choices;
 
-    internal RunTrace ToTrace() => new(schedule, _steps, _choices);
+    internal RunTrace ToTrace() => new(schedule, _steps, _choices, _readyCounts);
 
     internal void Chose(int position, int readyCount)
     {
         _choices.Add(position);
+        _readyCounts.Add(readyCount);
         _pendingChoice = position;
         _pendingReady = readyCount;
         _pendingAt = (_loop ??= Loop.Current)?.Statistics.CallbacksRun ?? -1;

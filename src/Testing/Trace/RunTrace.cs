@@ -17,12 +17,16 @@ public sealed class RunTrace : IReadOnlyList<TraceStep>
 {
     readonly List<TraceStep> _steps;
 
-    internal RunTrace(Schedule schedule, List<TraceStep> steps, List<int> choices)
+    internal RunTrace(Schedule schedule, List<TraceStep> steps, List<int> choices, List<int> readyCounts)
     {
         Schedule = schedule;
         _steps = steps;
         Choices = choices;
+        ReadyCounts = readyCounts;
     }
+
+    /// <summary>How many callbacks were ready at each choice point (the same length as <see cref="Choices"/>): what an exhaustive search branches on.</summary>
+    internal IReadOnlyList<int> ReadyCounts { get; }
 
     /// <summary>The schedule the run was given (<see cref="Schedule.Fifo"/> when none was).</summary>
     public Schedule Schedule { get; }
