@@ -18,8 +18,14 @@ internal static class FailureReport
         int spent = 0, shrinks = 0;
         bool exhausted = false;
 
+        // Runs are deterministic: a candidate that passed once passes again, so the local steps never rerun one.
+        var passed = new HashSet<string>(StringComparer.Ordinal);
+
         int[]? Fails(int[] candidate)
         {
+            string key = string.Join(",", candidate);
+            if (passed.Contains(key))
+                return null;
             if (spent >= options.MaxShrinkRuns || (options.ShrinkTimeBudget is { } budget && clock.GetElapsedTime(started) >= budget))
             {
                 exhausted = true;
@@ -28,7 +34,10 @@ internal static class FailureReport
             spent++;
             var (candidateTrace, candidateError) = TestLoop.RunCore(body, Schedule.FromChoices(candidate), null);
             if (candidateError is null || ConcurrencyProperty.Unwrap(candidateError).GetType() != kind)
+            {
+                passed.Add(key);
                 return null;
+            }
             shrinks++;
             // What the run actually chose (each choice modulo the ready count, no trailing FIFO) is at most the candidate.
             return ChoiceLists.Trim(candidateTrace.Choices);
@@ -36,18 +45,25 @@ internal static class FailureReport
 
         // Delta debugging first (many departures at once), then local steps until none of them fails: a local minimum.
         var best = ScheduleShrinker.DeltaDebug(first, Fails);
+        // After a success the next pass starts at the same kind of step (the candidates of similar lists line up), and
+        // wraps around: a local minimum is declared only once every candidate of the final list passed.
         bool improved = !exhausted;
+        int resume = 0;
         while (improved)
         {
             improved = false;
-            foreach (var candidate in ScheduleShrinker.Candidates(best))
+            var candidates = ScheduleShrinker.Candidates(best).ToList();
+            for (int k = 0; k < candidates.Count; k++)
             {
+                int index = (resume + k) % candidates.Count;
+                var candidate = candidates[index];
                 var taken = Fails(candidate);
                 if (exhausted)
                     break;
                 if (taken is null)
                     continue;
                 best = ChoiceLists.IsSmaller(taken, candidate) ? taken : candidate;
+                resume = index;
                 improved = true;
                 break;
             }

@@ -12,6 +12,9 @@ namespace Structured.Testing;
 /// </summary>
 internal static class ScheduleShrinker
 {
+    /// <summary>Up to this length a list's chunks are removed at every offset; past it, at multiples of their size.</summary>
+    internal const int LongList = 16;
+
     /// <summary>
     /// ddmin over the departures of <paramref name="failing"/>. <paramref name="fails"/> runs a candidate and returns the
     /// choices the run actually took (trimmed) when it failed, null when it passed or the budget is spent.
@@ -132,7 +135,7 @@ internal static class ScheduleShrinker
             foreach (var chunk in chunks)
                 yield return Keep(list, departures.Except(chunk).ToList());
         }
-        // Move a departure earlier: remove all, then some, of the FIFO steps (zeros) just before it.
+        // Move a departure earlier: remove all, then fewer, of the FIFO steps (zeros) just before it.
         for (int i = 1; i < n; i++)
         {
             if (list[i] == 0)
@@ -140,15 +143,9 @@ internal static class ScheduleShrinker
             int zeros = 0;
             while (i - zeros - 1 >= 0 && list[i - zeros - 1] == 0)
                 zeros++;
-            for (int k = zeros; k >= 1; k = k > 1 ? Math.Max(1, k / 2) : 0)
+            // Every count for a short run, a halving ladder for a long one (hundreds of FIFO steps before a late departure).
+            for (int k = zeros; k >= 1; k = zeros <= 8 ? k - 1 : k > 1 ? Math.Max(1, k / 2) : 0)
                 yield return [.. list[..(i - k)], .. list[i..]];
-        }
-        // Remove chunks of n/2, n/4, ..., 1 choices, at every offset (not only at multiples of the size: [1, 0, 0, 1]
-        // shrinks to [1, 1] only by removing the middle two): the later choices move to earlier steps.
-        for (int size = n / 2; size >= 1; size /= 2)
-        {
-            for (int start = 0; start + size <= n; start++)
-                yield return [.. list[..start], .. list[(start + size)..]];
         }
         // Make one choice FIFO, the last ones first (they matter least to where the run went).
         for (int i = n - 1; i >= 0; i--)
@@ -160,7 +157,8 @@ internal static class ScheduleShrinker
                 yield return copy;
             }
         }
-        // Make one choice smaller: 1, half of it, then one less (a generated choice may be huge: it is taken modulo the ready count).
+        // Make one choice smaller: 1, then v - v/2, v - v/4, ..., v - 1 (a ladder, so that the smallest failing value is
+        // reached in a logarithmic number of shrinks, not one at a time; a generated choice may be huge, too).
         for (int i = 0; i < n; i++)
         {
             if (list[i] > 1)
@@ -168,18 +166,29 @@ internal static class ScheduleShrinker
                 var one = (int[])list.Clone();
                 one[i] = 1;
                 yield return one;
-                if (list[i] > 3)
+                for (int step = list[i] / 2; step >= 1; step /= 2)
                 {
-                    var half = (int[])list.Clone();
-                    half[i] = list[i] / 2;
-                    yield return half;
-                }
-                if (list[i] > 2)
-                {
+                    if (list[i] - step <= 1)
+                        continue;
                     var less = (int[])list.Clone();
-                    less[i] = list[i] - 1;
+                    less[i] = list[i] - step;
                     yield return less;
                 }
+            }
+        }
+        // Remove chunks of n/2, n/4, ..., 1 choices, at every offset (not only at multiples of the size: [1, 0, 0, 1]
+        // shrinks to [1, 1] only by removing the middle two): the later choices move to earlier steps.
+        // A long list (a run of hundreds of choice points) gets the chunks at multiples of their size only, ddmin's
+        // partition: every offset would cost O(n log n) runs before the result could be called a local minimum.
+        for (int size = n / 2; size >= 1; size /= 2)
+        {
+            int stride = n <= LongList ? 1 : size;
+            for (int start = 0; start + size <= n; start += stride)
+            {
+                // A chunk of FIFO steps only is the same as that many zeros removed before the next departure, tried above.
+                if (Array.IndexOf(list, 0, start, size) >= 0 && list.AsSpan(start, size).ContainsAnyExcept(0) is false)
+                    continue;
+                yield return [.. list[..start], .. list[(start + size)..]];
             }
         }
     }

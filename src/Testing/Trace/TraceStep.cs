@@ -86,7 +86,11 @@ public sealed class TraceStep
                 text.Append("finished");
                 break;
             default:
-                text.Append("failed with ").Append(Error?.GetType().Name).Append(": ").Append(FirstLine(Error?.Message));
+                // A nursery's AggregateException of one error says "One or more errors occurred": show that one error.
+                var error = Error is null ? null : ConcurrencyProperty.Unwrap(Error);
+                text.Append("failed with ").Append(error?.GetType().Name).Append(": ").Append(FirstLine(error?.Message));
+                if (!ReferenceEquals(error, Error))
+                    text.Append(" (in an ").Append(Error!.GetType().Name).Append(')');
                 break;
         }
         return text.ToString();
