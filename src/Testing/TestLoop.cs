@@ -171,7 +171,9 @@ public static class TestLoop
             throw new ArgumentOutOfRangeException(nameof(runOptions), runOptions.Leaks, "TestLoopOptions.Leaks must be LeakCheck.Off, Report or Fail.");
         var schedule = runOptions.Schedule ?? Schedule.Fifo;
         var clock = runOptions.Clock ?? new VirtualClock { AutojumpThreshold = TimeSpan.Zero };
-        var recorder = new TraceRecorder(clock, schedule);
+        if (runOptions.MaxSteps < 1)
+            throw new ArgumentOutOfRangeException(nameof(runOptions), runOptions.MaxSteps, "TestLoopOptions.MaxSteps must be at least 1 (null for no bound).");
+        var recorder = new TraceRecorder(clock, schedule) { MaxSteps = runOptions.MaxSteps };
         var tracker = runOptions.Leaks == LeakCheck.Off ? null : new LeakTracker(runOptions.CaptureCreationStacks, () => recorder.LiveTasks);
         recorder.Leaks = tracker;
         var options = new LoopOptions

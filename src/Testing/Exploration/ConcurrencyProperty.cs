@@ -122,7 +122,9 @@ public static class ConcurrencyProperty
                 break;
             }
             string name = strategy.LastName;
-            var (trace, error) = TestLoop.RunCore(body, schedule, null);
+            var (trace, error) = TestLoop.RunCore(body, new TestLoopOptions { Schedule = schedule, MaxSteps = options.MaxStepsPerRun });
+            if (error is not null && !options.StepBoundIsFailure && Unwrap(error) is StepBoundExceededException)
+                error = null;
             stats.Add(trace, name);
             strategy.RunCompleted(trace, error is not null);
             if (error is not null)

@@ -42,6 +42,14 @@ public sealed class ExplorationOptions
     /// <value>The default is null: only <see cref="MaxShrinkRuns"/> bounds it.</value>
     public TimeSpan? ShrinkTimeBudget { get; set; }
 
+    /// <summary>The most task steps one run may take (<see cref="TestLoopOptions.MaxSteps"/>): a run past it ends with <see cref="StepBoundExceededException"/>.</summary>
+    /// <value>The default is 100,000. At least 1.</value>
+    public int MaxStepsPerRun { get; set; } = 100_000;
+
+    /// <summary>Whether a run that exceeds <see cref="MaxStepsPerRun"/> (a spin or a livelock) fails the property.</summary>
+    /// <value>The default is true: a test that can hang is a bug. False counts such a run as passed (Coyote's default for its step bound).</value>
+    public bool StepBoundIsFailure { get; set; } = true;
+
     /// <summary>The clock the time budgets are measured on.</summary>
     /// <value>The default is <see cref="System.TimeProvider.System"/> (real time); a test of the budgets can pass a fake one.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
@@ -50,6 +58,8 @@ public sealed class ExplorationOptions
     {
         if (MaxSchedules < 1)
             throw new ArgumentOutOfRangeException(nameof(MaxSchedules), MaxSchedules, "ExplorationOptions.MaxSchedules must be at least 1.");
+        if (MaxStepsPerRun < 1)
+            throw new ArgumentOutOfRangeException(nameof(MaxStepsPerRun), MaxStepsPerRun, "ExplorationOptions.MaxStepsPerRun must be at least 1.");
         if (TimeBudget < TimeSpan.Zero)
             throw new ArgumentOutOfRangeException(nameof(TimeBudget), TimeBudget, "ExplorationOptions.TimeBudget must not be negative (null for none).");
         if (MaxShrinkRuns < 0)

@@ -32,7 +32,7 @@ internal static class FailureReport
                 return null;
             }
             spent++;
-            var (candidateTrace, candidateError) = TestLoop.RunCore(body, Schedule.FromChoices(candidate), null);
+            var (candidateTrace, candidateError) = TestLoop.RunCore(body, new TestLoopOptions { Schedule = Schedule.FromChoices(candidate), MaxSteps = options.MaxStepsPerRun });
             if (candidateError is null || ConcurrencyProperty.Unwrap(candidateError).GetType() != kind)
             {
                 passed.Add(key);
@@ -70,7 +70,7 @@ internal static class FailureReport
         }
 
         // Replay the reported line once, so the report shows exactly what the line does.
-        var (replayTrace, replayError) = TestLoop.RunCore(body, Schedule.FromChoices(best), null);
+        var (replayTrace, replayError) = TestLoop.RunCore(body, new TestLoopOptions { Schedule = Schedule.FromChoices(best), MaxSteps = options.MaxStepsPerRun });
         bool reproduced = replayError is not null;
         var bestTrace = reproduced ? replayTrace : trace;
         var bestError = reproduced ? replayError! : error;

@@ -12,6 +12,13 @@ public sealed class TestLoopOptions
     /// <value>The default is null: <see cref="Schedule.Fifo"/>.</value>
     public Schedule? Schedule { get; set; }
 
+    /// <summary>
+    /// The most task steps the run may take: past it the run ends with <see cref="StepBoundExceededException"/> (a task
+    /// spinning on a yield forever, a livelock), instead of hanging the test.
+    /// </summary>
+    /// <value>The default is null: no bound. <c>ConcurrencyProperty.ForAll</c> sets <see cref="ExplorationOptions.MaxStepsPerRun"/>.</value>
+    public int? MaxSteps { get; set; }
+
     /// <summary>The clock.</summary>
     /// <value>The default is null: a new <see cref="VirtualClock"/> with autojump (sleeps take no real time).</value>
     public VirtualClock? Clock { get; set; }

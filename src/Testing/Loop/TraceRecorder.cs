@@ -27,6 +27,9 @@ internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IIn
     bool _mainEnded;
     Exception? _mainError;
 
+    /// <summary>The most steps the run may take, or null.</summary>
+    internal int? MaxSteps { get; set; }
+
     /// <summary>The leak tracker of the run, or null when it tracks none.</summary>
     internal LeakTracker? Leaks { get; set; }
 
@@ -78,6 +81,8 @@ internal sealed class TraceRecorder(VirtualClock clock, Schedule schedule) : IIn
         }
         _pendingChoice = -1;
         _spawned = null;
+        if (_steps.Count >= MaxSteps)
+            throw new StepBoundExceededException(MaxSteps.Value, task.Name);
         _current = new TraceStep(_steps.Count + 1, task, _started.Add(task.Id), clock.Now, choice, ready);
     }
 

@@ -1,0 +1,4 @@
+namespace BugFinding;
+
+/// <summary>What a port throws when its bug shows.</summary>
+public sealed class BugException(string message) : Exception(message);
