@@ -19,6 +19,8 @@ internal static class Program
         ("default", ExplorationStrategy.Default),
         ("pct2", () => ExplorationStrategy.Pct(2)),
         ("pct3", () => ExplorationStrategy.Pct(3)),
+        ("pct2-spawns-go-on", () => ExplorationStrategy.Pct(2, spawnIsChoicePoint: false)),
+        ("pct3-spawns-go-on", () => ExplorationStrategy.Pct(3, spawnIsChoicePoint: false)),
         ("pos", ExplorationStrategy.Pos),
         ("random", ExplorationStrategy.Random),
         ("delay-bounded", () => ExplorationStrategy.DelayBounded()),

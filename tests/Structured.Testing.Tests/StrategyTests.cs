@@ -36,6 +36,10 @@ public class StrategyTests
         => FindsInEverySeed(BugScenarios.Reorder(10), () => ExplorationStrategy.Pct(2), 3000);
 
     [Fact]
+    public void Pct_with_the_step_after_a_spawn_not_a_choice_point_finds_the_reorder_bug_among_twenty_setters()
+        => FindsInEverySeed(BugScenarios.Reorder(20), () => ExplorationStrategy.Pct(3, spawnIsChoicePoint: false), 3000);
+
+    [Fact]
     public void Pct_of_depth_3_finds_the_reorder_bug_among_three_setters()
         => FindsInEverySeed(BugScenarios.Reorder(3), () => ExplorationStrategy.Pct(3), 500);
 

@@ -70,7 +70,7 @@ public static class ConcurrencyProperty
         ArgumentOutOfRangeException.ThrowIfNegative(maxShrinkRuns);
         var strategy = maxChoices == DefaultMaxChoices
             ? ExplorationStrategy.Default()
-            : new PortfolioExploration([new FifoExploration(), ExplorationStrategy.DelayBounded(), ExplorationStrategy.Pct(2), ExplorationStrategy.Pct(3), ExplorationStrategy.Pos(), ExplorationStrategy.Random(), ExplorationStrategy.RandomWalk(0.1, maxChoices)], "default portfolio");
+            : new PortfolioExploration([new FifoExploration(), ExplorationStrategy.DelayBounded(), ExplorationStrategy.Pct(2), ExplorationStrategy.Pct(3), ExplorationStrategy.Pct(2, spawnIsChoicePoint: false), ExplorationStrategy.Pct(3, spawnIsChoicePoint: false), ExplorationStrategy.Pos(), ExplorationStrategy.Random(), ExplorationStrategy.RandomWalk(0.1, maxChoices)], "default portfolio");
         return ForAll(body, new ExplorationOptions { MaxSchedules = runs, Seed = seed, MaxShrinkRuns = maxShrinkRuns, Strategy = strategy });
     }
 

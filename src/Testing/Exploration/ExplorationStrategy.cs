@@ -60,10 +60,20 @@ public abstract class ExplorationStrategy
     /// </summary>
     /// <param name="depth">The depth d of the bugs to aim at: d - 1 priority change points per run. The default is 3.</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="depth"/> is less than 1.</exception>
-    public static ExplorationStrategy Pct(int depth = 3)
+    public static ExplorationStrategy Pct(int depth = 3) => Pct(depth, spawnIsChoicePoint: true);
+
+    /// <summary>
+    /// PCT with bug depth <paramref name="depth"/>; with <paramref name="spawnIsChoicePoint"/> false, a task that spawned
+    /// and then yielded goes on at once (<see cref="Schedules.Pct(int, int, int, bool)"/>).
+    /// </summary>
+    /// <param name="depth">The depth d of the bugs to aim at, at least 1.</param>
+    /// <param name="spawnIsChoicePoint">Whether the step after a spawn-and-yield is a choice point.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="depth"/> is less than 1.</exception>
+    public static ExplorationStrategy Pct(int depth, bool spawnIsChoicePoint)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
-        return new SeededExploration(FormattableString.Invariant($"pct(depth {depth})"), (seed, c) => Schedules.Pct(seed, depth, Math.Max(c.MaxChoicePoints, 1)));
+        string name = FormattableString.Invariant($"pct(depth {depth}{(spawnIsChoicePoint ? "" : ", spawns go on")})");
+        return new SeededExploration(name, (seed, c) => Schedules.Pct(seed, depth, Math.Max(c.MaxChoicePoints, 1), spawnIsChoicePoint));
     }
 
     /// <summary>Partial-order sampling after POS (Yuan et al., CAV 2018; <see cref="Schedules.Pos(int)"/>).</summary>
@@ -99,9 +109,10 @@ public abstract class ExplorationStrategy
 
     /// <summary>
     /// The default of <c>ForAll</c>: FIFO first, then turns among a delay-bounded exhaustive search, PCT of depths 2 and
-    /// 3, POS, uniform random walks and sparse random walks. Small scenarios get searched exhaustively within a few
+    /// 3 (each also with the step after a spawn-and-yield not a choice point), POS, uniform random walks and sparse
+    /// random walks. Small scenarios get searched exhaustively within a few
     /// delays; large ones get the probabilistic guarantees of PCT.
     /// </summary>
     public static ExplorationStrategy Default()
-        => new PortfolioExploration([new FifoExploration(), DelayBounded(), Pct(2), Pct(3), Pos(), Random(), RandomWalk(0.1)], "default portfolio");
+        => new PortfolioExploration([new FifoExploration(), DelayBounded(), Pct(2), Pct(3), Pct(2, spawnIsChoicePoint: false), Pct(3, spawnIsChoicePoint: false), Pos(), Random(), RandomWalk(0.1)], "default portfolio");
 }

@@ -18,10 +18,12 @@ internal sealed class PctStrategy : ScheduleStrategy
     readonly Dictionary<int, double> _priority = [];
     readonly int[] _changePoints;
     readonly int _depth, _fairAfter;
-    int _nextChange;
+    readonly bool _spawnIsChoicePoint;
+    int _nextChange, _spawner;
 
-    internal PctStrategy(int seed, int depth, int steps)
+    internal PctStrategy(int seed, int depth, int steps, bool spawnIsChoicePoint = true)
     {
+        _spawnIsChoicePoint = spawnIsChoicePoint;
         _random = new Random(seed);
         _depth = depth;
         _fairAfter = Math.Max(1000, 10 * steps);
@@ -33,13 +35,22 @@ internal sealed class PctStrategy : ScheduleStrategy
         _changePoints = [.. points];
     }
 
-    public override void TaskCreated(int taskId, int creatorId) => _priority[taskId] = _depth + _random.NextDouble();
+    public override void TaskCreated(int taskId, int creatorId)
+    {
+        _priority[taskId] = _depth + _random.NextDouble();
+        _spawner = creatorId;
+    }
 
     public override void TaskCompleted(int taskId) => _priority.Remove(taskId);
 
     public override int Choose(ReadySet ready)
     {
         int point = ready.ChoicePoint;
+        // Spawning not a choice point: a task whose last step spawned (and then yielded) goes on, as if it had not yielded.
+        int spawner = _spawner;
+        _spawner = 0;
+        if (!_spawnIsChoicePoint && spawner != 0 && ready.LastTaskId == spawner && ready.IndexOf(spawner) is >= 0 and int own)
+            return own;
         if (point >= _fairAfter)
             return _random.Next(ready.Count);
         int best = Highest(ready);

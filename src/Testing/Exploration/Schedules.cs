@@ -35,11 +35,26 @@ public static class Schedules
     /// <param name="steps">An estimate of a run's choice points, at least 1 (the change points are drawn among them).</param>
     /// <returns>The schedule; past 10 times <paramref name="steps"/> (at least 1,000) choice points a run picks at random, so that a task spinning on a yield cannot starve the rest forever.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="depth"/> or <paramref name="steps"/> is less than 1.</exception>
-    public static Schedule Pct(int seed, int depth, int steps)
+    public static Schedule Pct(int seed, int depth, int steps) => Pct(seed, depth, steps, spawnIsChoicePoint: true);
+
+    /// <summary>
+    /// PCT as <see cref="Pct(int, int, int)"/>; with <paramref name="spawnIsChoicePoint"/> false, a task whose step spawned a
+    /// child and then yielded goes on at once (the yield after a spawn is not a choice point): code that yields after
+    /// every spawn, as ports of threaded code do for pthread_create, is then explored as if it spawned in a plain loop,
+    /// which puts the tasks created last within reach of the priorities.
+    /// </summary>
+    /// <param name="seed">Seeds the priorities and the change points.</param>
+    /// <param name="depth">The bug depth aimed at, at least 1.</param>
+    /// <param name="steps">An estimate of a run's choice points, at least 1.</param>
+    /// <param name="spawnIsChoicePoint">Whether the step after a spawn-and-yield is a choice point (true, as in <see cref="Pct(int, int, int)"/>).</param>
+    /// <returns>The schedule.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="depth"/> or <paramref name="steps"/> is less than 1.</exception>
+    public static Schedule Pct(int seed, int depth, int steps, bool spawnIsChoicePoint)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(depth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(steps, 1);
-        return Schedule.FromStrategy(() => new PctStrategy(seed, depth, steps), FormattableString.Invariant($"Schedules.Pct({seed}, depth: {depth}, steps: {steps})"));
+        return Schedule.FromStrategy(() => new PctStrategy(seed, depth, steps, spawnIsChoicePoint),
+            FormattableString.Invariant($"Schedules.Pct({seed}, depth: {depth}, steps: {steps}{(spawnIsChoicePoint ? "" : ", spawnIsChoicePoint: false")})"));
     }
 
     /// <summary>
