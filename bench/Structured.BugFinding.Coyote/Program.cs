@@ -32,7 +32,7 @@ internal static class Program
 
     static readonly (string Name, Func<Configuration, Configuration> Set)[] Strategies =
     [
-        ("random", c => c),
+        ("default", c => c),
         ("pct3", c => c.WithPrioritizationStrategy(false, 3)),
         ("pct10", c => c.WithPrioritizationStrategy(false, 10)),
         ("pos", c => c.WithPartialOrderSamplingEnabled(true)),
@@ -49,7 +49,7 @@ internal static class Program
         foreach (var (bug, body) in All.Where(b => bugs is null || bugs.Contains(b.Name)))
         {
             // Warm-up (JIT): a few iterations of the bug, not timed.
-            using (var warm = TestingEngine.Create(Configuration.Create().WithTestingIterations(20).WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None), body))
+            using (var warm = TestingEngine.Create(Configuration.Create().WithTestingIterations(20).WithTestingTimeout(5).WithVerbosityEnabled(Microsoft.Coyote.Logging.VerbosityLevel.None), body))
                 warm.Run();
             foreach (var (strategy, set) in Strategies.Where(s => strategies is null || strategies.Contains(s.Name)))
             {
