@@ -13,6 +13,7 @@ internal sealed class Options
     internal string? CoyotePath { get; private set; }
     internal string? CsvPath { get; private set; }
     internal string? TablePath { get; private set; }
+    internal string? OursPath { get; private set; }
 
     internal static Options Parse(string[] args)
     {
@@ -30,6 +31,7 @@ internal sealed class Options
                 case "--coyote": o.CoyotePath = value; break;
                 case "--csv": o.CsvPath = value; break;
                 case "--table": o.TablePath = value; break;
+                case "--ours": o.OursPath = value; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }

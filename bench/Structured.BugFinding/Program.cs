@@ -10,7 +10,7 @@ namespace BugFinding;
 /// Runs every bug under each strategy of ours for a few seeds (a count and a time budget per run), replays each
 /// first failing schedule, and, given the CSV of the Coyote twin, prints the comparison table of docs/testing.md.
 /// Usage: Structured.BugFinding [--seeds 5] [--max-schedules 10000] [--seconds 5] [--bugs a,b] [--strategies default,pct2]
-/// [--coyote coyote.csv] [--csv ours.csv] [--table table.md]
+/// [--coyote coyote.csv] [--csv ours.csv] [--table table.md] [--ours earlier-ours.csv (table only)]
 /// </summary>
 internal static class Program
 {
@@ -32,6 +32,12 @@ internal static class Program
         var rows = new List<Row>();
         var bugs = BugCatalog.All.Where(b => options.Bugs is null || options.Bugs.Contains(b.Name)).ToList();
         var strategies = Strategies.Where(s => options.Strategies is null || options.Strategies.Contains(s.Name)).ToList();
+        // --ours file.csv: make the table from a CSV of an earlier run instead of running again.
+        if (options.OursPath is { } earlier)
+        {
+            rows = Row.ReadCsv(earlier);
+            bugs = [];
+        }
         foreach (var (bug, body) in bugs)
         {
             // Warm-up (JIT): a few schedules of the bug, not timed.
@@ -52,7 +58,8 @@ internal static class Program
         if (options.CsvPath is { } path)
             File.WriteAllText(path, csv.ToString());
         var coyote = options.CoyotePath is { } c && File.Exists(c) ? Row.ReadCsv(c) : [];
-        var table = Table.Markdown(bugs.Select(b => b.Name).ToList(), rows, coyote, options);
+        var names = options.OursPath is null ? bugs.Select(b => b.Name).ToList() : [.. BugCatalog.All.Select(b => b.Name).Where(n => rows.Any(r => r.Bug == n))];
+        var table = Table.Markdown(names, rows, coyote, options);
         Console.WriteLine(table);
         if (options.TablePath is { } t)
             File.WriteAllText(t, table);

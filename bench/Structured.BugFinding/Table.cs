@@ -27,7 +27,11 @@ internal static class Table
             var bestCoyote = Best(theirs);
             int replayed = mine.Sum(r => r.Replayed), replays = mine.Sum(r => r.Replays);
             string scheduleWin = "", timeWin = "";
-            if (defaultStats is { } d && bestCoyote is { } bc)
+            if (defaultStats is { Found: 0 } && bestCoyote is { Stats.Found: 0 })
+            {
+                scheduleWin = timeWin = "neither finds it";
+            }
+            else if (defaultStats is { } d && bestCoyote is { } bc)
             {
                 compared++;
                 bool winsS = d.Found > bc.Stats.Found || (d.Found == bc.Stats.Found && d.Schedules <= bc.Stats.Schedules);
@@ -47,7 +51,8 @@ internal static class Table
         return text.ToString();
     }
 
-    static string Ratio(double theirs, double ours) => ours <= 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{theirs / ours:0.#}x");
+    static string Ratio(double theirs, double ours)
+        => double.IsInfinity(theirs) ? "Coyote finds it in no seed" : ours <= 0 ? "-" : string.Create(CultureInfo.InvariantCulture, $"{theirs / ours:0.#}x");
 
     internal readonly record struct Summary(int Found, int Seeds, double Schedules, double Ms);
 
