@@ -298,8 +298,10 @@ internal sealed class StructuredFacts
             case IParameterSymbol parameter when parameter.ContainingSymbol is IMethodSymbol owner:
                 if (owner.MethodKind == MethodKind.AnonymousFunction)
                 {
+                    // A token handed to the lambda by Structured (StartSoon's ct, AddStructuredService's stopping, which
+                    // lives in the namespace of IServiceCollection): cancelled with the scope the lambda runs in.
                     return owner.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is { Parent: ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } } } &&
-                        IsStructuredSymbol(model.GetSymbolInfo(call, ct).Symbol);
+                        model.GetSymbolInfo(call, ct).Symbol is { } callee && (IsStructuredSymbol(callee) || IsFromStructuredAssembly(callee));
                 }
                 return owner.OverriddenMethod is { } overridden && IsStructuredSymbol(overridden);
             case ILocalSymbol local when Is(local.Type, CancellationToken):
