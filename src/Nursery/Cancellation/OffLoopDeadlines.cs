@@ -44,22 +44,8 @@ internal static class OffLoopDeadlines
     static void ArmLocked(long dueTicks)
     {
         s_armedFor = dueTicks;
-        if (s_timer is null)
-        {
-            // Without the first caller's ExecutionContext: the timer serves every scope of the process.
-            bool suppress = !ExecutionContext.IsFlowSuppressed();
-            if (suppress)
-                ExecutionContext.SuppressFlow();
-            try
-            {
-                s_timer = TimeProvider.System.CreateTimer(static _ => FireDue(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            }
-            finally
-            {
-                if (suppress)
-                    ExecutionContext.RestoreFlow();
-            }
-        }
+        // Without the first caller's ExecutionContext: the timer serves every scope of the process.
+        s_timer ??= SystemTimerDue.CreateWithoutFlow(static _ => FireDue(), null);
         s_timer.Change(SystemTimerDue.For(dueTicks), Timeout.InfiniteTimeSpan);
     }
 

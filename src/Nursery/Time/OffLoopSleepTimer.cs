@@ -22,20 +22,9 @@ internal sealed class OffLoopSleepTimer
     OffLoopSleepTimer(Parker parker)
     {
         _parker = parker;
-        // Made without the caller's ExecutionContext: the timer outlives this sleep, and its callback only wakes the
-        // parker (the sleeper resumes in its own context), so it must not keep the first sleeper's AsyncLocals alive.
-        bool suppress = !ExecutionContext.IsFlowSuppressed();
-        if (suppress)
-            ExecutionContext.SuppressFlow();
-        try
-        {
-            _timer = TimeProvider.System.CreateTimer(static s => ((OffLoopSleepTimer)s!).Fire(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-        }
-        finally
-        {
-            if (suppress)
-                ExecutionContext.RestoreFlow();
-        }
+        // Without the caller's ExecutionContext: the timer outlives this sleep, and its callback only wakes the parker
+        // (the sleeper resumes in its own context).
+        _timer = SystemTimerDue.CreateWithoutFlow(static s => ((OffLoopSleepTimer)s!).Fire(), this);
     }
 
     /// <summary>Times the current park of <paramref name="parker"/> until <paramref name="dueTicks"/> on the system clock; returns the timer, for <see cref="Disarm"/>.</summary>

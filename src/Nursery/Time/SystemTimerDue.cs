@@ -20,4 +20,25 @@ internal static class SystemTimerDue
         return ahead <= 0 ? TimeSpan.Zero : ahead >= Max.Ticks ? Max
             : TimeSpan.FromTicks((ahead + TimeSpan.TicksPerMillisecond - 1) / TimeSpan.TicksPerMillisecond * TimeSpan.TicksPerMillisecond);
     }
+
+    /// <summary>
+    /// A disarmed system timer made without the caller's <see cref="ExecutionContext"/>: for a timer that outlives the
+    /// wait that made it (kept for later waits, or shared by the process), whose callback only wakes or fires, so it must
+    /// not keep the first caller's AsyncLocals alive.
+    /// </summary>
+    internal static ITimer CreateWithoutFlow(TimerCallback callback, object? state)
+    {
+        bool suppress = !ExecutionContext.IsFlowSuppressed();
+        if (suppress)
+            ExecutionContext.SuppressFlow();
+        try
+        {
+            return TimeProvider.System.CreateTimer(callback, state, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+        finally
+        {
+            if (suppress)
+                ExecutionContext.RestoreFlow();
+        }
+    }
 }
