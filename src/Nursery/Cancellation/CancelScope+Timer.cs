@@ -1,6 +1,6 @@
 namespace Structured;
 
-// CancelScope, part: The scope's deadline timer: on the loop's timer heap, or a system timer off the loop.
+// CancelScope, part: The scope's deadline timer: on the loop's timer heap, or off the loop on the one heap of OffLoopDeadlines.
 public sealed partial class CancelScope
 {
     void ArmTimer()
