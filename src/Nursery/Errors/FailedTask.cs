@@ -70,9 +70,9 @@ internal static class FailedTask
             if (!CancelScope.IsOurCancellation(error))
                 failed.Add((NameOf(error), error));
         }
-        var text = new StringBuilder();
         if (failed.Count == 0)
             return $"The nursery of task '{ownerName}' ended with cancellations only.";
+        var text = new StringBuilder();
         if (failed.Count == 1)
         {
             AppendTask(text, failed[0], capital: true);
