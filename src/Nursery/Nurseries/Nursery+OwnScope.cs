@@ -33,22 +33,11 @@ public sealed partial class Nursery
         return true;
     }
 
-    /// <summary>After <see cref="EndBody"/> returned false: completes when the last child and pending start have ended.</summary>
-    internal ValueTask WaitForChildrenOfOwnScopeAsync(TaskInfo task)
-    {
-        var parker = task.RentParker();
-        using (new ScopeGate(_scope.Gate))
-        {
-            if (_live > 0 || _pendingStarts > 0)
-            {
-                _waiting = parker;
-                return parker.Park(this);
-            }
-            _closed = true;
-        }
-        // The last child ended between EndBody and here: give the parker back through an immediate wake.
-        return parker.Yield();
-    }
+    /// <summary>
+    /// After <see cref="EndBody"/> returned false: completes when the last child and pending start have ended (the wait
+    /// of <see cref="RunAsync(Func{Nursery, Task})"/>; the body is marked done already, so marking it again changes nothing).
+    /// </summary>
+    internal ValueTask WaitForChildrenOfOwnScopeAsync(TaskInfo task) => WaitForChildrenAsync(task);
 
     /// <summary>Closes the nursery and leaves its scope; returns what to throw (null, an aggregate, or a lone cancellation from outside).</summary>
     internal Exception? CloseOwnScope(TaskInfo task)
