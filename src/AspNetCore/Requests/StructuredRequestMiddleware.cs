@@ -206,7 +206,7 @@ internal sealed class StructuredRequestMiddleware(
             if (!GrpcTimeout.TryParse(text, out var value))
             {
                 // The request's name is built for the log line only.
-                string request = $"{context.Request.Method} {context.Request.Path}";
+                string request = StructuredRequest.NameOf(context.Request.Method, context.Request.Path);
                 bool first = _warned.Count < MaxWarnedValues && _warned.TryAdd((headerName, text ?? ""), true);
                 AspNetCoreLog.InvalidTimeout(logger, first ? LogLevel.Warning : LogLevel.Debug, request, headerName, text ?? "");
                 return;
