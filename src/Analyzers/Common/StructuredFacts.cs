@@ -278,6 +278,9 @@ internal sealed class StructuredFacts
     public static bool IsFromStructuredAssembly(ISymbol symbol) =>
         symbol.ContainingAssembly?.Name is { } name && name.StartsWith("Structured.", StringComparison.Ordinal) && name != "Structured.Analyzers";
 
+    /// <summary>Structured's API: declared in its namespaces, or in one of its assemblies (the hosting extensions).</summary>
+    public static bool IsStructuredApi(ISymbol symbol) => IsStructuredSymbol(symbol) || IsFromStructuredAssembly(symbol);
+
     /// <summary>
     /// A token that a cancel scope's cancellation reaches: <c>CancelScope.CurrentToken</c>, <c>scope.Token</c>; the
     /// token parameter of a lambda given to a Structured call (<c>nursery.StartSoon(ct =&gt; ...)</c>); the token
@@ -312,7 +315,7 @@ internal sealed class StructuredFacts
                     // A token handed to the lambda by Structured (StartSoon's ct, AddStructuredService's stopping, which
                     // lives in the namespace of IServiceCollection): cancelled with the scope the lambda runs in.
                     return owner.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is { Parent: ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } } } &&
-                        model.GetSymbolInfo(call, ct).Symbol is { } callee && (IsStructuredSymbol(callee) || IsFromStructuredAssembly(callee));
+                        model.GetSymbolInfo(call, ct).Symbol is { } callee && IsStructuredApi(callee);
                 }
                 return owner.OverriddenMethod is { } overridden && IsStructuredSymbol(overridden);
             case ILocalSymbol local when Is(local.Type, CancellationToken):

@@ -424,7 +424,7 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
             {
                 return false;
             }
-            if (StructuredFacts.IsStructuredSymbol(method) || StructuredFacts.IsFromStructuredAssembly(method) ||
+            if (StructuredFacts.IsStructuredApi(method) ||
                 method.MethodKind == MethodKind.DelegateInvoke ||
                 method.Locations.Any(l => l.IsInSource))
             {
