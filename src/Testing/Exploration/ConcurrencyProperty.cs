@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Globalization;
 using System.Runtime.ExceptionServices;
 using FsCheck;
 using FsCheck.Fluent;
@@ -68,9 +67,8 @@ public static class ConcurrencyProperty
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChoices, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(maxShrinkRuns);
-        var strategy = maxChoices == DefaultMaxChoices
-            ? ExplorationStrategy.Default()
-            : new PortfolioExploration([new FifoExploration(), ExplorationStrategy.DelayBounded(), ExplorationStrategy.Pct(2), ExplorationStrategy.Pct(3), ExplorationStrategy.Pct(2, spawnIsChoicePoint: false), ExplorationStrategy.Pct(3, spawnIsChoicePoint: false), ExplorationStrategy.Pos(), ExplorationStrategy.Random(), ExplorationStrategy.RandomWalk(0.1, maxChoices)], "default portfolio");
+        // The default maxChoices keeps the walks of Default() unlimited.
+        var strategy = ExplorationStrategy.DefaultPortfolio(maxChoices == DefaultMaxChoices ? int.MaxValue : maxChoices);
         return ForAll(body, new ExplorationOptions { MaxSchedules = runs, Seed = seed, MaxShrinkRuns = maxShrinkRuns, Strategy = strategy });
     }
 
