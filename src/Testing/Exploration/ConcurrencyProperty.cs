@@ -138,8 +138,9 @@ public static class ConcurrencyProperty
     /// <param name="body">The scenario; give every run fresh state.</param>
     /// <param name="runs">How many schedules to try. The default is <see cref="DefaultRuns"/> (100).</param>
     /// <param name="seed">The seed of the exploration; null picks a new one each call (reported on failure).</param>
-    /// <param name="maxChoices">How many steps with a choice the random walks may depart from FIFO in. The default is <see cref="DefaultMaxChoices"/>.</param>
+    /// <param name="maxChoices">The most departures from FIFO of one sparse random walk (they happen anywhere in the run). The default is <see cref="DefaultMaxChoices"/>.</param>
     /// <param name="maxShrinkRuns">How many runs shrinking may spend. The default is <see cref="DefaultMaxShrinkRuns"/>.</param>
+    /// <returns>What the exploration did.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="runs"/> or <paramref name="maxChoices"/> is less than 1, or <paramref name="maxShrinkRuns"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">Called on a thread that runs a loop.</exception>
