@@ -1,6 +1,5 @@
 using Structured;
 using System.Diagnostics;
-using System.Globalization;
 using System.Text;
 using Structured.Testing;
 
@@ -92,8 +91,7 @@ internal static class Program
             int replayed = 0;
             for (int i = 0; i < 10; i++)
             {
-                var trace = RunCapturing(body, Schedule.FromChoices(e.FirstFailingChoices));
-                if (trace)
+                if (RunCapturing(body, Schedule.FromChoices(e.FirstFailingChoices)))
                     replayed++;
             }
             return new Row(bug, "structured", strategy, seed, true, e.FailingRun, ms, replayed, 10);

@@ -112,32 +112,8 @@ public class ExplorationReportTests
         Assert.True(ChoiceLists.IsSmaller(e.Choices, e.FirstFailingChoices) || e.Choices.SequenceEqual(e.FirstFailingChoices));
     }
 
-    /// <summary>The racy pair of <see cref="Scenarios.RacyCounter"/> among 98 bystanders that each yield three times.</summary>
-    internal static async Task RacyPairAmongBystanders()
-    {
-        int counter = 0;
-        await Nursery.RunAsync(async n =>
-        {
-            for (int i = 0; i < 98; i++)
-                n.StartSoon(async () => { for (int k = 0; k < 3; k++) await Checkpoint.YieldAsync(); }, $"bystander-{i}");
-            n.StartSoon(async () =>
-            {
-                int v = counter;
-                await Checkpoint.YieldAsync();
-                counter = v + 1;
-            }, "incrementer-A");
-            n.StartSoon(async () =>
-            {
-                await Checkpoint.YieldAsync();
-                await Checkpoint.YieldAsync();
-                int v = counter;
-                await Checkpoint.YieldAsync();
-                counter = v + 1;
-            }, "incrementer-B");
-        });
-        if (counter != 2)
-            throw new LostUpdateException(counter);
-    }
+    /// <summary>The racy pair of <see cref="Scenarios.RacyCounter()"/> among 98 bystanders that each yield three times.</summary>
+    internal static Task RacyPairAmongBystanders() => Scenarios.RacyCounter(bystanders: 98);
 
     [Fact]
     public void Delta_debugging_shrinks_a_100_task_random_failure_to_a_few_departures_within_the_budget()

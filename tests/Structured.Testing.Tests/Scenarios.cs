@@ -4,11 +4,16 @@ namespace TestingTests;
 internal static class Scenarios
 {
     /// <summary>Two tasks read a shared counter, checkpoint, and write it back: FIFO passes, some schedules lose an update.</summary>
-    internal static async Task RacyCounter()
+    internal static Task RacyCounter() => RacyCounter(bystanders: 0);
+
+    /// <summary>The racy pair of <see cref="RacyCounter()"/>, spawned after <paramref name="bystanders"/> tasks that each yield three times.</summary>
+    internal static async Task RacyCounter(int bystanders)
     {
         int counter = 0;
         await Nursery.RunAsync(async n =>
         {
+            for (int i = 0; i < bystanders; i++)
+                n.StartSoon(async () => { for (int k = 0; k < 3; k++) await Checkpoint.YieldAsync(); }, $"bystander-{i}");
             n.StartSoon(async () =>
             {
                 int v = counter;

@@ -37,7 +37,7 @@ internal sealed class StructuredFacts
         public StructuredFacts? Facts { get; } = facts;
     }
 
-    private StructuredFacts(Compilation compilation)
+    private StructuredFacts(Compilation compilation, bool globalUsing)
     {
         CancelScope = compilation.GetTypeByMetadataName("Structured.CancelScope");
         Nursery = compilation.GetTypeByMetadataName("Structured.Nursery");
@@ -58,8 +58,11 @@ internal sealed class StructuredFacts
         StructuredService = compilation.GetTypeByMetadataName("Structured.StructuredService");
         // Walking Structured's symbols decodes its assemblies' metadata: done only when a file passes the token filter
         // (or, with a global using of Structured, for that filter), never for a foreign codebase's files.
-        _names = new Lazy<(HashSet<string>, HashSet<string>)>(() => CollectApiNames(compilation), LazyThreadSafetyMode.ExecutionAndPublication);
-        _globalUsing = HasGlobalUsing(compilation);
+        _names = new Lazy<(HashSet<string>, HashSet<string>)>(() => CollectApiNames(compilation, globalUsing), LazyThreadSafetyMode.ExecutionAndPublication);
+        _globalUsing = globalUsing;
+        // Without a global using, TryCreate has already found a file that says Structured (AnyFileSaysStructured), which
+        // is what AnyFileNamesStructured would look for again.
+        _anyFile = globalUsing ? null : true;
     }
 
     public INamedTypeSymbol? CancelScope { get; }
@@ -85,7 +88,7 @@ internal sealed class StructuredFacts
     /// per compilation and shared by all the analyzers.
     /// </summary>
     public static StructuredFacts? TryCreate(Compilation compilation) =>
-        PerCompilation.GetValue(compilation, c => new Box(ReferencesStructured(c) && (HasGlobalUsing(c) || AnyFileSaysStructured(c)) ? Create(c) : null)).Facts;
+        PerCompilation.GetValue(compilation, c => new Box(Create(c))).Facts;
 
     /// <summary>
     /// The first filter, before any symbol is looked up: some file contains the identifier <c>Structured</c> or
@@ -96,7 +99,16 @@ internal sealed class StructuredFacts
 
     private static StructuredFacts? Create(Compilation compilation)
     {
-        var facts = new StructuredFacts(compilation);
+        if (!ReferencesStructured(compilation))
+        {
+            return null;
+        }
+        var globalUsing = HasGlobalUsing(compilation);
+        if (!globalUsing && !AnyFileSaysStructured(compilation))
+        {
+            return null;
+        }
+        var facts = new StructuredFacts(compilation, globalUsing);
         return facts.CancelScope is null || facts.Nursery is null ? null : facts;
     }
 
@@ -125,11 +137,10 @@ internal sealed class StructuredFacts
     /// names a file must contain to use Structured at all: the namespaces' and types' names, <c>StartSoon</c>, and the
     /// global using aliases of Structured's types.
     /// </summary>
-    private static (HashSet<string> Api, HashSet<string> Types) CollectApiNames(Compilation compilation)
+    private static (HashSet<string> Api, HashSet<string> Types) CollectApiNames(Compilation compilation, bool globalUsing)
     {
         var names = new HashSet<string>(StringComparer.Ordinal) { "Structured" };
         var types = new HashSet<string>(StringComparer.Ordinal) { "Structured", "StartSoon" };
-        var globalUsing = HasGlobalUsing(compilation);
         foreach (var alias in GlobalAliases(compilation))
         {
             types.Add(alias);
@@ -267,6 +278,9 @@ internal sealed class StructuredFacts
     public static bool IsFromStructuredAssembly(ISymbol symbol) =>
         symbol.ContainingAssembly?.Name is { } name && name.StartsWith("Structured.", StringComparison.Ordinal) && name != "Structured.Analyzers";
 
+    /// <summary>Structured's API: declared in its namespaces, or in one of its assemblies (the hosting extensions).</summary>
+    public static bool IsStructuredApi(ISymbol symbol) => IsStructuredSymbol(symbol) || IsFromStructuredAssembly(symbol);
+
     /// <summary>
     /// A token that a cancel scope's cancellation reaches: <c>CancelScope.CurrentToken</c>, <c>scope.Token</c>; the
     /// token parameter of a lambda given to a Structured call (<c>nursery.StartSoon(ct =&gt; ...)</c>); the token
@@ -301,7 +315,7 @@ internal sealed class StructuredFacts
                     // A token handed to the lambda by Structured (StartSoon's ct, AddStructuredService's stopping, which
                     // lives in the namespace of IServiceCollection): cancelled with the scope the lambda runs in.
                     return owner.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is { Parent: ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } } } &&
-                        model.GetSymbolInfo(call, ct).Symbol is { } callee && (IsStructuredSymbol(callee) || IsFromStructuredAssembly(callee));
+                        model.GetSymbolInfo(call, ct).Symbol is { } callee && IsStructuredApi(callee);
                 }
                 return owner.OverriddenMethod is { } overridden && IsStructuredSymbol(overridden);
             case ILocalSymbol local when Is(local.Type, CancellationToken):

@@ -74,8 +74,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
             !facts.InStructuredCode(access, context.SemanticModel, context.Options, context.CancellationToken) ||
             context.SemanticModel.GetSymbolInfo(access, context.CancellationToken).Symbol is not IPropertySymbol property ||
             !facts.IsTaskLike(property.ContainingType) ||
-            AwaitedBefore(TaskOf(access.Expression), access, context) ||
-            !facts.InStructuredCode(access, context.SemanticModel, context.Options, context.CancellationToken))
+            AwaitedBefore(TaskOf(access.Expression), access, context))
         {
             return;
         }

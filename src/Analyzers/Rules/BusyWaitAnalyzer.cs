@@ -44,10 +44,7 @@ public sealed class BusyWaitAnalyzer : DiagnosticAnalyzer
         {
             return;
         }
-        if (facts.InStructuredCode(context.Node, context.SemanticModel, context.Options, context.CancellationToken))
-        {
-            context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR108, keyword.GetLocation()));
-        }
+        context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR108, keyword.GetLocation()));
     }
 
     private static bool IsSleep(StatementSyntax statement, SyntaxNodeAnalysisContext context, StructuredFacts facts)

@@ -43,10 +43,6 @@ public sealed class ConfigureAwaitFalseAnalyzer : DiagnosticAnalyzer
         {
             return;
         }
-        if (!facts.InStructuredCode(invocation, context.SemanticModel, context.Options, context.CancellationToken))
-        {
-            return;
-        }
         var location = Location.Create(invocation.SyntaxTree, Microsoft.CodeAnalysis.Text.TextSpan.FromBounds(access.OperatorToken.SpanStart, invocation.Span.End));
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR105, location));
     }

@@ -96,8 +96,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         var type = context.SemanticModel.GetTypeInfo(expression, context.CancellationToken).Type?.OriginalDefinition;
         if (expression is not InvocationExpressionSyntax invocation ||
             !(StructuredFacts.Is(type, facts.Task) || StructuredFacts.Is(type, facts.TaskOfT)) ||
-            IsSynchronousCheckProbe(context.Node) ||
-            !facts.InStructuredCode(invocation, context.SemanticModel, context.Options, context.CancellationToken))
+            IsSynchronousCheckProbe(context.Node))
         {
             return;
         }

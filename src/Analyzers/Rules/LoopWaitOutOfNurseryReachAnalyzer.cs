@@ -106,7 +106,7 @@ public sealed class LoopWaitOutOfNurseryReachAnalyzer : DiagnosticAnalyzer
         {
             return Reach.NotAWait;
         }
-        if (StructuredFacts.IsStructuredSymbol(method) || StructuredFacts.IsFromStructuredAssembly(method) || method.MethodKind == MethodKind.DelegateInvoke)
+        if (StructuredFacts.IsStructuredApi(method) || method.MethodKind == MethodKind.DelegateInvoke)
         {
             return Reach.Reachable;
         }

@@ -57,8 +57,7 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
                 return;
             }
             // The graph is built only for members that name Structured (or with scope = all): see StructuredFacts.
-            if (!StructuredFacts.ScopeIsAll(block.Syntax.SyntaxTree, context.Options) &&
-                !facts.MemberUsesStructured(block.Syntax, block.SemanticModel, context.CancellationToken))
+            if (!facts.InStructuredCode(block.Syntax, block.SemanticModel, context.Options, context.CancellationToken))
             {
                 return;
             }
@@ -425,7 +424,7 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
             {
                 return false;
             }
-            if (StructuredFacts.IsStructuredSymbol(method) || StructuredFacts.IsFromStructuredAssembly(method) ||
+            if (StructuredFacts.IsStructuredApi(method) ||
                 method.MethodKind == MethodKind.DelegateInvoke ||
                 method.Locations.Any(l => l.IsInSource))
             {

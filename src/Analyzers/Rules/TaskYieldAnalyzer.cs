@@ -36,10 +36,6 @@ public sealed class TaskYieldAnalyzer : DiagnosticAnalyzer
         {
             return;
         }
-        if (!facts.InStructuredCode(invocation, context.SemanticModel, context.Options, context.CancellationToken))
-        {
-            return;
-        }
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR104, invocation.GetLocation(), invocation.ToString()));
     }
 

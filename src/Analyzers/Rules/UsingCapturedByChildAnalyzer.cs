@@ -111,7 +111,8 @@ public sealed class UsingCapturedByChildAnalyzer : DiagnosticAnalyzer
         }
     }
 
+    /// <summary>An await, an await foreach, or a call of Checkpoint.ThrowIfCancelled (the awaits inside a call are nodes of their own).</summary>
     private static bool IsCancelPointNode(SyntaxNode node, SemanticModel model, StructuredFacts facts, CancellationToken ct) =>
-        node is AwaitExpressionSyntax || node is CommonForEachStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.AwaitKeyword } ||
-        node is InvocationExpressionSyntax && facts.HasCancelPoint(node, model, ct) && node is not null && model.GetSymbolInfo(node, ct).Symbol is IMethodSymbol { Name: "ThrowIfCancelled" };
+        node is AwaitExpressionSyntax or CommonForEachStatementSyntax { AwaitKeyword.RawKind: (int)SyntaxKind.AwaitKeyword } ||
+        node is InvocationExpressionSyntax && model.GetSymbolInfo(node, ct).Symbol is IMethodSymbol m && StructuredFacts.IsMethodOf(m, facts.Checkpoint, "ThrowIfCancelled");
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Structured;
 
 /// <summary>
@@ -71,6 +73,24 @@ internal static class OutgoingDeadline
         // checkpoint that waits throws it.
         await Time.SleepForeverAsync();
     }
+
+    /// <summary>
+    /// Whether a call with <paramref name="remaining"/> left before the deadline is not made: a margin is kept back for
+    /// the answer and no more than it remains (the HTTP handler and the gRPC interceptor alike).
+    /// </summary>
+    internal static bool NoTimeLeft(TimeSpan remaining, TimeSpan margin) => margin > TimeSpan.Zero && remaining <= margin;
+
+    /// <summary>
+    /// A call not made for <see cref="NoTimeLeft"/>: ends the calling flow as its deadline would (see
+    /// <see cref="EndAsDeadlineAsync"/>), with a reason that names the call.
+    /// </summary>
+    /// <param name="before">What was not done, such as "before GET http://stock/x was sent".</param>
+    /// <param name="remaining">The time that remained.</param>
+    /// <param name="margin">The margin kept back for the answer.</param>
+    /// <exception cref="Cancelled">Always: the flow's scope, cancelled by this call (or already cancelled).</exception>
+    internal static ValueTask NotSentAsync(string before, TimeSpan remaining, TimeSpan margin)
+        => EndAsDeadlineAsync(string.Create(CultureInfo.InvariantCulture,
+            $"{before}: {remaining.TotalMilliseconds:0.###} ms remained, no more than the margin of {margin.TotalMilliseconds:0.###} ms kept back for the answer"));
 
     /// <summary>
     /// Throws the calling flow's <see cref="Cancelled"/> when it is cancelled, or when its effective deadline has

@@ -18,14 +18,11 @@ internal sealed class ScopedCall<TRequest, TResponse>(
     internal ClientInterceptorContext<TRequest, TResponse> Context => context;
 
     /// <summary>Whether the scope's deadline was the call's and no more than the margin of it remained: the call is not made.</summary>
-    internal bool NoTimeLeft => scopeDeadline is not null && margin > TimeSpan.Zero && remaining <= margin;
+    internal bool NoTimeLeft => scopeDeadline is not null && OutgoingDeadline.NoTimeLeft(remaining, margin);
 
     /// <summary>A call with no more than the margin left: ends the caller's flow as its deadline would (see <see cref="OutgoingDeadline.EndAsDeadlineAsync"/>).</summary>
     internal async Task NotSentAsync()
-    {
-        await OutgoingDeadline.EndAsDeadlineAsync(string.Create(CultureInfo.InvariantCulture,
-            $"before {context.Method.FullName} was called: {remaining.TotalMilliseconds:0.###} ms remained, no more than the margin of {margin.TotalMilliseconds:0.###} ms kept back for the answer"));
-    }
+        => await OutgoingDeadline.NotSentAsync($"before {context.Method.FullName} was called", remaining, margin);
 
     /// <summary>Whether <paramref name="error"/> is the scope ending the call: its token cancelled it, or the deadline the scope set passed.</summary>
     internal bool EndedByScope(RpcException error)

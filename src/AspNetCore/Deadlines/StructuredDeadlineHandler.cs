@@ -70,11 +70,8 @@ public sealed class StructuredDeadlineHandler : DelegatingHandler
         var sentAt = TimeSpan.Zero;
         if (remaining is { } left)
         {
-            if (left <= Margin)
-            {
-                await OutgoingDeadline.EndAsDeadlineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"before {request.Method} {request.RequestUri} was sent: {left.TotalMilliseconds:0.###} ms remained, no more than the margin of {Margin.TotalMilliseconds:0.###} ms kept back for the answer"));
-            }
+            if (OutgoingDeadline.NoTimeLeft(left, Margin))
+                await OutgoingDeadline.NotSentAsync($"before {request.Method} {request.RequestUri} was sent", left, Margin);
             string header = GrpcTimeout.Format(left - Margin);
             // What the receiver reads: the header is rounded down (to the millisecond, or coarser for long timeouts).
             if (!GrpcTimeout.TryParse(header, out sent))

@@ -72,7 +72,10 @@ public sealed class StructuredRequest
     public string? DeadlineHeader { get; }
 
     /// <summary>The name of the request in logs and in the task tree: method and path.</summary>
-    internal string Name => $"{_method} {_path}";
+    internal string Name => NameOf(_method, _path);
+
+    /// <summary>The name of a request in logs and in the task tree, from its method and path.</summary>
+    internal static string NameOf(string method, PathString path) => $"{method} {path}";
 
     /// <summary>The root task of the request's flow, for the task tree at shutdown: the owner of <see cref="Scope"/>.</summary>
     internal TaskInfo Root => Scope.Owner!;

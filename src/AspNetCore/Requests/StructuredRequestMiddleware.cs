@@ -205,10 +205,16 @@ internal sealed class StructuredRequestMiddleware(
             var text = values[0];
             if (!GrpcTimeout.TryParse(text, out var value))
             {
-                // The request's name is built for the log line only.
-                string request = $"{context.Request.Method} {context.Request.Path}";
-                bool first = _warned.Count < MaxWarnedValues && _warned.TryAdd((headerName, text ?? ""), true);
-                AspNetCoreLog.InvalidTimeout(logger, first ? LogLevel.Warning : LogLevel.Debug, request, headerName, text ?? "");
+                string shown = text ?? "";
+                bool first = _warned.Count < MaxWarnedValues && _warned.TryAdd((headerName, shown), true);
+                var level = first ? LogLevel.Warning : LogLevel.Debug;
+                // The request's name is built for the log line only, and only when the line is written (after the
+                // first warning a client repeating its value gets Debug lines, usually off).
+                if (logger.IsEnabled(level))
+                {
+                    string request = StructuredRequest.NameOf(context.Request.Method, context.Request.Path);
+                    AspNetCoreLog.InvalidTimeout(logger, level, request, headerName, shown);
+                }
                 return;
             }
             if (timeout is null || value < timeout)

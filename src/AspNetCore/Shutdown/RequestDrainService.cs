@@ -26,7 +26,6 @@ internal sealed class RequestDrainService(
     ServiceFailures failures) : IHostedLifecycleService, IDisposable
 {
     readonly StructuredRequestOptions _options = options.Value;
-    readonly TimeProvider _clock = options.Value.ShutdownClock;
     CancellationTokenRegistration _hardPhase;
     ITimer? _early;
     TimeSpan _lead;
@@ -45,7 +44,7 @@ internal sealed class RequestDrainService(
     {
         if (Interlocked.Exchange(ref _stopping, 1) != 0)
             return Task.CompletedTask;
-        _stopStart = _clock.GetTimestamp();
+        _stopStart = _options.ShutdownClock.GetTimestamp();
         tracker.Stopping(cancellationToken);
         // The host's timeout started a moment ago, as its stop began: our slice before it is counted from now.
         var timeout = hostOptions.Value.ShutdownTimeout;
@@ -53,7 +52,7 @@ internal sealed class RequestDrainService(
         {
             _lead = TimeSpan.FromTicks(Math.Min(_options.CancelBeforeShutdownTimeout.Ticks, timeout.Ticks / 2));
             if (_lead > TimeSpan.Zero)
-                _early = _clock.CreateTimer(static state => ((RequestDrainService)state!).ShutdownTimeoutRanOut(), this, timeout - _lead, Timeout.InfiniteTimeSpan);
+                _early = _options.ShutdownClock.CreateTimer(static state => ((RequestDrainService)state!).ShutdownTimeoutRanOut(), this, timeout - _lead, Timeout.InfiniteTimeSpan);
         }
         _hardPhase = cancellationToken.UnsafeRegister(static state => ((RequestDrainService)state!).ShutdownTimeoutRanOut(), this);
         // Once both phases are armed (a test's fake clock may move as soon as it reads this line).
@@ -99,7 +98,7 @@ internal sealed class RequestDrainService(
         if (count > 0)
         {
             string tree = tracker.DescribeInFlight();
-            var after = _clock.GetElapsedTime(_stopStart);
+            var after = _options.ShutdownClock.GetElapsedTime(_stopStart);
             AspNetCoreLog.ShutdownTimeoutExpired(logger, $"{after.TotalSeconds:0.###} s", $"{_lead.TotalSeconds:0.###} s", count, tree);
             MarkFailed();
         }

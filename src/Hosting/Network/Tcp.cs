@@ -182,9 +182,7 @@ public static class Tcp
         ArgumentException.ThrowIfNullOrEmpty(host);
         ArgumentOutOfRangeException.ThrowIfLessThan(port, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, IPEndPoint.MaxPort);
-        var delay = happyEyeballsDelay ?? DefaultHappyEyeballsDelay;
-        if (delay < TimeSpan.Zero && delay != Timeout.InfiniteTimeSpan)
-            throw new ArgumentOutOfRangeException(nameof(happyEyeballsDelay), delay, "Tcp.ConnectAsync: the Happy Eyeballs delay must be zero or more, or Timeout.InfiniteTimeSpan to try the next address only once the previous attempt failed.");
+        var delay = HappyEyeballsDelay(happyEyeballsDelay);
         Checkpoint.ThrowIfCancelled();
         IPAddress[] addresses;
         if (IPAddress.TryParse(host, out var literal))
@@ -229,10 +227,17 @@ public static class Tcp
             throw new ArgumentException("Tcp.ConnectAsync needs at least one endpoint to connect to.", nameof(endpoints));
         foreach (var endpoint in endpoints)
             ArgumentNullException.ThrowIfNull(endpoint, nameof(endpoints));
+        var delay = HappyEyeballsDelay(happyEyeballsDelay);
+        return HappyEyeballs.ConnectAsync(endpoints, delay);
+    }
+
+    /// <summary>The delay a <c>ConnectAsync</c> was given, or the default; checked: zero or more, or <see cref="Timeout.InfiniteTimeSpan"/>.</summary>
+    static TimeSpan HappyEyeballsDelay(TimeSpan? happyEyeballsDelay)
+    {
         var delay = happyEyeballsDelay ?? DefaultHappyEyeballsDelay;
         if (delay < TimeSpan.Zero && delay != Timeout.InfiniteTimeSpan)
             throw new ArgumentOutOfRangeException(nameof(happyEyeballsDelay), delay, "Tcp.ConnectAsync: the Happy Eyeballs delay must be zero or more, or Timeout.InfiniteTimeSpan to try the next address only once the previous attempt failed.");
-        return HappyEyeballs.ConnectAsync(endpoints, delay);
+        return delay;
     }
 
     static async Task AcceptLoopAsync(Func<NetworkStream, Task> handler, Socket listener, Nursery connections)

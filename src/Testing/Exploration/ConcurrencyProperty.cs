@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Globalization;
 using System.Runtime.ExceptionServices;
 using FsCheck;
 using FsCheck.Fluent;
@@ -68,9 +67,8 @@ public static class ConcurrencyProperty
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxChoices, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(maxShrinkRuns);
-        var strategy = maxChoices == DefaultMaxChoices
-            ? ExplorationStrategy.Default()
-            : new PortfolioExploration([new FifoExploration(), ExplorationStrategy.DelayBounded(), ExplorationStrategy.Pct(2), ExplorationStrategy.Pct(3), ExplorationStrategy.Pct(2, spawnIsChoicePoint: false), ExplorationStrategy.Pct(3, spawnIsChoicePoint: false), ExplorationStrategy.Pos(), ExplorationStrategy.Random(), ExplorationStrategy.RandomWalk(0.1, maxChoices)], "default portfolio");
+        // The default maxChoices keeps the walks of Default() unlimited.
+        var strategy = ExplorationStrategy.DefaultPortfolio(maxChoices == DefaultMaxChoices ? int.MaxValue : maxChoices);
         return ForAll(body, new ExplorationOptions { MaxSchedules = runs, Seed = seed, MaxShrinkRuns = maxShrinkRuns, Strategy = strategy });
     }
 
@@ -140,8 +138,9 @@ public static class ConcurrencyProperty
     /// <param name="body">The scenario; give every run fresh state.</param>
     /// <param name="runs">How many schedules to try. The default is <see cref="DefaultRuns"/> (100).</param>
     /// <param name="seed">The seed of the exploration; null picks a new one each call (reported on failure).</param>
-    /// <param name="maxChoices">How many steps with a choice the random walks may depart from FIFO in. The default is <see cref="DefaultMaxChoices"/>.</param>
+    /// <param name="maxChoices">The most departures from FIFO of one sparse random walk (they happen anywhere in the run). The default is <see cref="DefaultMaxChoices"/>.</param>
     /// <param name="maxShrinkRuns">How many runs shrinking may spend. The default is <see cref="DefaultMaxShrinkRuns"/>.</param>
+    /// <returns>What the exploration did.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="runs"/> or <paramref name="maxChoices"/> is less than 1, or <paramref name="maxShrinkRuns"/> is negative.</exception>
     /// <exception cref="InvalidOperationException">Called on a thread that runs a loop.</exception>

@@ -31,14 +31,14 @@ public sealed class ConcurrencyPropertyException : Exception
         Choices = [];
     }
 
-    internal ConcurrencyPropertyException(string message, Exception error, IReadOnlyList<int> choices, RunTrace trace, int seed, int failingRun, int shrinks,
+    internal ConcurrencyPropertyException(string message, Exception error, IReadOnlyList<int> choices, RunTrace trace, int failingRun, int shrinks,
         IReadOnlyList<int> firstChoices, string failingStrategy, ExplorationSummary summary, bool locallyMinimal, int shrinkRuns)
         : base(message, error)
     {
         Choices = choices;
         Schedule = Schedule.FromChoices(choices);
         Trace = trace;
-        Seed = seed;
+        Seed = summary.Seed;
         FailingRun = failingRun;
         Shrinks = shrinks;
         FirstFailingChoices = firstChoices;

@@ -113,6 +113,9 @@ public abstract class ExplorationStrategy
     /// random walks. Small scenarios get searched exhaustively within a few
     /// delays; large ones get the probabilistic guarantees of PCT.
     /// </summary>
-    public static ExplorationStrategy Default()
-        => new PortfolioExploration([new FifoExploration(), DelayBounded(), Pct(2), Pct(3), Pct(2, spawnIsChoicePoint: false), Pct(3, spawnIsChoicePoint: false), Pos(), Random(), RandomWalk(0.1)], "default portfolio");
+    public static ExplorationStrategy Default() => DefaultPortfolio(int.MaxValue);
+
+    /// <summary>The default portfolio with at most <paramref name="maxDepartures"/> departures per sparse random walk.</summary>
+    internal static ExplorationStrategy DefaultPortfolio(int maxDepartures)
+        => new PortfolioExploration([new FifoExploration(), DelayBounded(), Pct(2), Pct(3), Pct(2, spawnIsChoicePoint: false), Pct(3, spawnIsChoicePoint: false), Pos(), Random(), RandomWalk(0.1, maxDepartures)], "default portfolio");
 }

@@ -112,6 +112,6 @@ internal static class FailureReport
         }
         text.AppendLine().Append("Exploration so far: ").Append(summary)
             .AppendLine().Append(CultureInfo.InvariantCulture, $"Explore the same schedules again with seed: {summary.Seed}.");
-        return new ConcurrencyPropertyException(text.ToString(), failure, best, bestTrace, summary.Seed, failingRun, shrinks, first, strategy, summary, !exhausted, spent);
+        return new ConcurrencyPropertyException(text.ToString(), failure, best, bestTrace, failingRun, shrinks, first, strategy, summary, !exhausted, spent);
     }
 }

@@ -186,7 +186,7 @@ internal static class ScheduleShrinker
             for (int start = 0; start + size <= n; start += stride)
             {
                 // A chunk of FIFO steps only is the same as that many zeros removed before the next departure, tried above.
-                if (Array.IndexOf(list, 0, start, size) >= 0 && list.AsSpan(start, size).ContainsAnyExcept(0) is false)
+                if (!list.AsSpan(start, size).ContainsAnyExcept(0))
                     continue;
                 yield return [.. list[..start], .. list[(start + size)..]];
             }
