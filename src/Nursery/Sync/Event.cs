@@ -84,12 +84,15 @@ public sealed class Event : IParkWaiter
         cancellationToken.ThrowIfCancellationRequested();
         if (_isSet)
             return Blocking.CompletedWithoutBlocking(task);
-        var parker = task.RentParker();
+        Parker parker;
         ValueTask wait;
         lock (_waiters)
         {
             if (_isSet)
                 return Blocking.CompletedWithoutBlocking(task);
+            // Rented only once the wait is sure to park: a rent that is never parked is never handed back, and the task
+            // (off the loop, a thread's throwaway task) would make a fresh parker for every wait after it (issue 24).
+            parker = task.RentParker();
             _waiters.Enqueue(parker);
             wait = parker.Park(this);
         }
