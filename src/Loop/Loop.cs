@@ -86,6 +86,7 @@ public sealed partial class Loop
         if (_policy is not null)
             _instruments = [_policy, .. _instruments];
         CooperativeBudget = options.CooperativeBudget;
+        YieldsAtSpawn = options.YieldAtSpawn;
         _deadlockFactory = options.DeadlockFactory;
         _rootContext = new LoopSynchronizationContext(this);
         Scheduler = new LoopTaskScheduler(this);
@@ -356,7 +357,13 @@ public sealed partial class Loop
     void RunOne()
     {
         int count = _ready.Count;
-        var item = _policy is null || count == 1 ? _ready.Dequeue() : _ready.RemoveAt(_policy.Choose(_ready));
+        RunStep(_policy is null || count == 1 ? _ready.Dequeue() : _ready.RemoveAt(_policy.Choose(_ready)));
+    }
+
+    /// <summary>Runs one callback taken from the ready queue: a step of its task (<see cref="YieldAtSpawn"/> runs steps too).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    void RunStep(in WorkItem item)
+    {
         var task = item.Task;
         SynchronizationContext context = _rootContext;
         if (task is not null)

@@ -48,6 +48,12 @@ public sealed class LoopOptions
         }
     }
 
+    /// <summary>
+    /// Set by Structured.Testing (<c>TestLoopOptions.YieldAtSpawn</c>): every spawn into a nursery is a schedule point of
+    /// the spawner, as if <c>StartSoon</c> were followed by a yield (<see cref="Loop.YieldAtSpawn"/>).
+    /// </summary>
+    internal bool YieldAtSpawn { get; set; }
+
     /// <summary>Set by Structured.Testing: turns "everything blocked and nothing can wake it" into this error.</summary>
     internal Func<Loop, Exception>? DeadlockFactory { get; set; }
 }

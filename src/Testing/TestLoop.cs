@@ -72,7 +72,9 @@ public static class TestLoop
     /// failure found by a seed is replayable and shrinkable as an explicit list.
     /// </summary>
     /// <param name="error">An exception thrown by <see cref="Run(Func{Task}, Schedule?, VirtualClock?)"/> or <see cref="Run(Func{Task}, TestLoopOptions)"/>.</param>
-    /// <returns>The <see cref="Schedule.FromChoices"/> schedule of that run, or null when the exception did not come out of a run.</returns>
+    /// <returns>The <see cref="Schedule.FromChoices"/> schedule of that run, or null when the exception did not come out of a run.
+    /// A run with <see cref="TestLoopOptions.YieldAtSpawn"/> or <see cref="TestLoopOptions.YieldAtEveryOperation"/> replays with
+    /// the same options set (the replay line in <see cref="Exception.Data"/> sets them).</returns>
     /// <exception cref="ArgumentNullException"><paramref name="error"/> is null.</exception>
     public static Schedule? ReplayOf(Exception error)
     {
@@ -82,7 +84,7 @@ public static class TestLoop
         return error is DeadlockException { Trace: { } trace } ? trace.Replay : null;
     }
 
-    static void ThrowKeepingChoices(ExceptionDispatchInfo? error, RunTrace trace)
+    static void ThrowKeepingChoices(ExceptionDispatchInfo? error, RunTrace trace, TestLoopOptions? options = null)
     {
         if (error is null)
             return;
@@ -90,7 +92,7 @@ public static class TestLoop
         {
             var choices = ChoiceLists.Trim(trace.Choices);
             error.SourceException.Data[ChoicesKey] = choices;
-            error.SourceException.Data[ReplayKey] = ChoiceLists.ReplayLine(choices);
+            error.SourceException.Data[ReplayKey] = ChoiceLists.ReplayLine(choices, options?.YieldAtSpawn ?? false, options?.YieldAtEveryOperation ?? false);
         }
         catch (Exception e) when (e is NotSupportedException or ArgumentException)
         {
@@ -122,7 +124,7 @@ public static class TestLoop
     {
         ArgumentNullException.ThrowIfNull(options);
         var (trace, error) = RunCore(body, options);
-        ThrowKeepingChoices(error, trace);
+        ThrowKeepingChoices(error, trace, options);
         return trace;
     }
 
@@ -182,6 +184,9 @@ public static class TestLoop
             Schedule = new RecordingSchedule(schedule, recorder),
             Instruments = [recorder],
             DeadlockFactory = recorder.MakeDeadlock,
+            YieldAtSpawn = runOptions.YieldAtSpawn,
+            // Budget 1: every operation that completes without blocking yields after it (Blocking.CompletedWithoutBlocking).
+            CooperativeBudget = runOptions.YieldAtEveryOperation ? 1 : LoopOptions.DefaultCooperativeBudget,
         };
         ExceptionDispatchInfo? error = null;
         tracker?.Attach();

@@ -84,6 +84,8 @@ internal sealed class ReadyQueue
 
     internal TaskInfo? PeekTask(int index) => _items[(_head + index) & (_items.Length - 1)].Task;
 
+    internal object? StateAt(int index) => _items[(_head + index) & (_items.Length - 1)].State;
+
     /// <summary>Called when the loop goes idle: an empty queue past <see cref="KeepWhenIdleCapacity"/> lets its buffer go.</summary>
     internal void TrimWhenIdle()
     {

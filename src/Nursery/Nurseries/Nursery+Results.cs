@@ -22,7 +22,8 @@ public sealed partial class Nursery
     {
         ArgumentNullException.ThrowIfNull(function);
         var result = new ChildResult<T>();
-        result.Child = Spawn((Func<Task>)(() => result.RunAsync(function)), name, function);
+        result.Child = StartChild((Func<Task>)(() => result.RunAsync(function)), name, function);
+        YieldAtSpawnIfAsked();
         return result;
     }
 
@@ -40,7 +41,8 @@ public sealed partial class Nursery
     {
         ArgumentNullException.ThrowIfNull(function);
         var result = new ChildResult<T>();
-        result.Child = Spawn((Func<CancellationToken, Task>)(token => result.RunAsync(function, token)), name, function);
+        result.Child = StartChild((Func<CancellationToken, Task>)(token => result.RunAsync(function, token)), name, function);
+        YieldAtSpawnIfAsked();
         return result;
     }
 
@@ -56,7 +58,8 @@ public sealed partial class Nursery
     {
         ArgumentNullException.ThrowIfNull(function);
         var result = new ChildResult<T>();
-        result.Child = Spawn((Func<Task>)(() => result.RunAsync(() => function().AsTask())), name, function);
+        result.Child = StartChild((Func<Task>)(() => result.RunAsync(() => function().AsTask())), name, function);
+        YieldAtSpawnIfAsked();
         return result;
     }
 
@@ -72,7 +75,8 @@ public sealed partial class Nursery
     {
         ArgumentNullException.ThrowIfNull(function);
         var result = new ChildResult<T>();
-        result.Child = Spawn((Func<CancellationToken, Task>)(token => result.RunAsync(t => function(t).AsTask(), token)), name, function);
+        result.Child = StartChild((Func<CancellationToken, Task>)(token => result.RunAsync(t => function(t).AsTask(), token)), name, function);
+        YieldAtSpawnIfAsked();
         return result;
     }
 }

@@ -268,9 +268,27 @@ public sealed partial class Nursery : IParkWaiter
 
     NurseryTask Spawn(Delegate body, string? name, Delegate nameSource)
     {
+        var child = StartChild(body, name, nameSource);
+        YieldAtSpawnIfAsked();
+        return child;
+    }
+
+    /// <summary>A spawn without its schedule point: the caller ends it with <see cref="YieldAtSpawnIfAsked"/> once it has kept the child.</summary>
+    NurseryTask StartChild(Delegate body, string? name, Delegate nameSource)
+    {
         var child = AddChild(name, nameSource);
         child.Start(body);
         return child;
+    }
+
+    /// <summary>
+    /// The spawn's schedule point on a loop that asks for one (a test loop with <c>TestLoopOptions.YieldAtSpawn</c>):
+    /// other tasks may run before the spawner goes on. Elsewhere a field check and nothing more.
+    /// </summary>
+    void YieldAtSpawnIfAsked()
+    {
+        if (_scope.LoopOwner is { YieldsAtSpawn: true } loop)
+            loop.YieldAtSpawn();
     }
 
     /// <summary>A new child, linked into the nursery but not scheduled yet: the caller starts it (<see cref="NurseryTask.Start"/>).</summary>

@@ -51,4 +51,19 @@ internal static class ChoiceLists
         => choices.Count == 0
             ? "Schedule.FromChoices(new int[] { })"
             : "Schedule.FromChoices(new[] { " + string.Join(", ", choices.Select(c => c.ToString(CultureInfo.InvariantCulture))) + " })";
+
+    /// <summary>
+    /// The argument of <c>TestLoop.Run(body, ...)</c> that replays <paramref name="choices"/>: the schedule alone, or, when
+    /// the run made spawns or every operation choice points, a <c>new TestLoopOptions { ... }</c> that sets them too
+    /// (the same choices mean other steps without them).
+    /// </summary>
+    internal static string ReplayLine(IReadOnlyList<int> choices, bool yieldAtSpawn, bool yieldAtEveryOperation)
+    {
+        if (!yieldAtSpawn && !yieldAtEveryOperation)
+            return ReplayLine(choices);
+        return "new TestLoopOptions { Schedule = " + ReplayLine(choices)
+            + (yieldAtSpawn ? ", YieldAtSpawn = true" : "")
+            + (yieldAtEveryOperation ? ", YieldAtEveryOperation = true" : "")
+            + " }";
+    }
 }

@@ -120,7 +120,7 @@ public static class ConcurrencyProperty
                 break;
             }
             string name = strategy.LastName;
-            var (trace, error) = TestLoop.RunCore(body, new TestLoopOptions { Schedule = schedule, MaxSteps = options.MaxStepsPerRun });
+            var (trace, error) = TestLoop.RunCore(body, options.RunOptions(schedule));
             if (error is not null && !options.StepBoundIsFailure && Unwrap(error) is StepBoundExceededException)
                 error = null;
             stats.Add(trace, name);

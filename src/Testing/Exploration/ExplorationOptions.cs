@@ -50,9 +50,32 @@ public sealed class ExplorationOptions
     /// <value>The default is true: a test that can hang is a bug. False counts such a run as passed (Coyote's default for its step bound).</value>
     public bool StepBoundIsFailure { get; set; } = true;
 
+    /// <summary>
+    /// Whether every spawn is a choice point in every run (<see cref="TestLoopOptions.YieldAtSpawn"/>): the spawner may be
+    /// preempted right after <c>StartSoon</c>, as a thread after <c>pthread_create</c>.
+    /// </summary>
+    /// <value>The default is false. The replay line of a failure found with it sets it too.</value>
+    public bool YieldAtSpawn { get; set; }
+
+    /// <summary>
+    /// Whether every library operation that completes without blocking is a choice point in every run
+    /// (<see cref="TestLoopOptions.YieldAtEveryOperation"/>): an uncontended lock, a send with room, a wait on a set event.
+    /// </summary>
+    /// <value>The default is false. The replay line of a failure found with it sets it too.</value>
+    public bool YieldAtEveryOperation { get; set; }
+
     /// <summary>The clock the time budgets are measured on.</summary>
     /// <value>The default is <see cref="System.TimeProvider.System"/> (real time); a test of the budgets can pass a fake one.</value>
     public TimeProvider TimeProvider { get; set; } = TimeProvider.System;
+
+    /// <summary>The options of one run of the exploration under <paramref name="schedule"/>.</summary>
+    internal TestLoopOptions RunOptions(Schedule schedule) => new()
+    {
+        Schedule = schedule,
+        MaxSteps = MaxStepsPerRun,
+        YieldAtSpawn = YieldAtSpawn,
+        YieldAtEveryOperation = YieldAtEveryOperation,
+    };
 
     internal void Validate()
     {

@@ -32,7 +32,7 @@ internal static class FailureReport
                 return null;
             }
             spent++;
-            var (candidateTrace, candidateError) = TestLoop.RunCore(body, new TestLoopOptions { Schedule = Schedule.FromChoices(candidate), MaxSteps = options.MaxStepsPerRun });
+            var (candidateTrace, candidateError) = TestLoop.RunCore(body, options.RunOptions(Schedule.FromChoices(candidate)));
             if (candidateError is null || ConcurrencyProperty.Unwrap(candidateError).GetType() != kind)
             {
                 passed.Add(key);
@@ -70,7 +70,7 @@ internal static class FailureReport
         }
 
         // Replay the reported line once, so the report shows exactly what the line does.
-        var (replayTrace, replayError) = TestLoop.RunCore(body, new TestLoopOptions { Schedule = Schedule.FromChoices(best), MaxSteps = options.MaxStepsPerRun });
+        var (replayTrace, replayError) = TestLoop.RunCore(body, options.RunOptions(Schedule.FromChoices(best)));
         bool reproduced = replayError is not null;
         var bestTrace = reproduced ? replayTrace : trace;
         var bestError = reproduced ? replayError! : error;
@@ -86,7 +86,7 @@ internal static class FailureReport
                 ? string.Create(CultureInfo.InvariantCulture, $"stopped at its budget ({options.MaxShrinkRuns} runs{(options.ShrinkTimeBudget is { } b ? string.Create(CultureInfo.InvariantCulture, $" or {b.TotalSeconds:0.###} s") : "")}): a smaller failing schedule may exist; the smallest found is:")
                 : "reached a locally minimal failing schedule (no chunk removed, no choice made FIFO or smaller still fails; a smaller, unrelated one may exist):")
             .AppendLine()
-            .Append("Replay: TestLoop.Run(body, ").Append(ChoiceLists.ReplayLine(best)).Append(");")
+            .Append("Replay: TestLoop.Run(body, ").Append(ChoiceLists.ReplayLine(best, options.YieldAtSpawn, options.YieldAtEveryOperation)).Append(");")
             .AppendLine()
             .Append("Error: ").Append(failure.GetType().FullName).Append(": ").Append(failure.Message);
         if (!ReferenceEquals(failure, bestError.SourceException))
