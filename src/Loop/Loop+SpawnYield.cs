@@ -18,7 +18,7 @@ public sealed partial class Loop
     /// Called by a spawn into a nursery when <see cref="YieldsAtSpawn"/> is set: preempts the running task right after
     /// its spawn, as <c>pthread_create</c> and Coyote's <c>Task.Run</c> are scheduling points. The spawner's step ends
     /// as if it had yielded (it is queued at the back of the ready queue, and the schedule and the instruments see a
-    /// yield); then this loop runs the steps the schedule picks, the new child's or any other ready task's, inside
+    /// yield); then this loop runs the steps the schedule picks (through <see cref="RunOne"/>), the new child's or any other ready task's, inside
     /// this call, until the schedule picks the spawner again, and returns into the spawner's code as a new step.
     /// </summary>
     /// <remarks>
@@ -55,10 +55,15 @@ public sealed partial class Loop
                 _crash ??= ExceptionDispatchInfo.Capture(e);
                 break;
             }
-            var item = _ready.RemoveAt(position);
-            if (ReferenceEquals(item.State, marker))
+            if (ReferenceEquals(_ready.StateAt(position), marker))
+            {
+                _ready.RemoveAt(position);
                 break;
-            RunStep(item);
+            }
+            // RunOne runs the step as the run loop would, told the position the strategy already chose.
+            if (_policy is not null && _ready.Count > 1)
+                _policy.Decided(position);
+            RunOne();
         }
         // After a failure the spawner's entry may still be queued: it goes on now, so it must not run again.
         TakeSpawnerEntry(marker);

@@ -357,13 +357,7 @@ public sealed partial class Loop
     void RunOne()
     {
         int count = _ready.Count;
-        RunStep(_policy is null || count == 1 ? _ready.Dequeue() : _ready.RemoveAt(_policy.Choose(_ready)));
-    }
-
-    /// <summary>Runs one callback taken from the ready queue: a step of its task (<see cref="YieldAtSpawn"/> runs steps too).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    void RunStep(in WorkItem item)
-    {
+        var item = _policy is null || count == 1 ? _ready.Dequeue() : _ready.RemoveAt(_policy.Choose(_ready));
         var task = item.Task;
         SynchronizationContext context = _rootContext;
         if (task is not null)

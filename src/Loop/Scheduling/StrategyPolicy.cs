@@ -13,9 +13,20 @@ internal sealed class StrategyPolicy(ScheduleStrategy strategy, string name) : I
     readonly Dictionary<TaskInfo, int> _ids = new(ReferenceEqualityComparer.Instance);
     ReadyQueue? _ready;
     int _nextId, _choicePoint, _running, _last;
+    // A choice already made for the loop's next Choose (Loop.YieldAtSpawn picks, then lets RunOne run the pick), or -1.
+    int _decided = -1;
+
+    /// <summary>Makes the next <see cref="Choose"/> return <paramref name="position"/> without asking the strategy: it was asked already.</summary>
+    internal void Decided(int position) => _decided = position;
 
     internal int Choose(ReadyQueue ready)
     {
+        if (_decided >= 0)
+        {
+            int decided = _decided;
+            _decided = -1;
+            return decided;
+        }
         _ready = ready;
         int count = ready.Count;
         int position = strategy.Choose(new ReadySet(this, count, _choicePoint++, _last));
