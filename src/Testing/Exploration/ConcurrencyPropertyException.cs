@@ -48,7 +48,11 @@ public sealed class ConcurrencyPropertyException : Exception
         ShrinkRuns = shrinkRuns;
     }
 
-    /// <summary>The shrunk failing schedule: replay it with <c>TestLoop.Run(body, exception.Schedule)</c>.</summary>
+    /// <summary>
+    /// The shrunk failing schedule: replay it with <c>TestLoop.Run(body, exception.Schedule)</c>, or, when the exploration
+    /// set <see cref="ExplorationOptions.YieldAtSpawn"/> or <see cref="ExplorationOptions.YieldAtEveryOperation"/>, with a
+    /// <see cref="TestLoopOptions"/> that sets them too (the replay line of the message does).
+    /// </summary>
     public Schedule Schedule { get; }
 
     /// <summary>The choices of <see cref="Schedule"/> (the argument of <see cref="Schedule.FromChoices"/>).</summary>
