@@ -6,6 +6,7 @@ namespace BugFinding;
 internal sealed class Options
 {
     internal int Seeds { get; private set; } = 5;
+    internal int FirstSeed { get; private set; }
     internal int MaxSchedules { get; private set; } = 10_000;
     internal double Seconds { get; private set; } = 5;
     internal HashSet<string>? Bugs { get; private set; }
@@ -24,6 +25,7 @@ internal sealed class Options
             switch (args[i])
             {
                 case "--seeds": o.Seeds = int.Parse(value, CultureInfo.InvariantCulture); break;
+                case "--first-seed": o.FirstSeed = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--max-schedules": o.MaxSchedules = int.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--seconds": o.Seconds = double.Parse(value, CultureInfo.InvariantCulture); break;
                 case "--bugs": o.Bugs = [.. value.Split(',')]; break;

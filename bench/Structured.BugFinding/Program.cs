@@ -1,5 +1,6 @@
 using Structured;
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using Structured.Testing;
 
@@ -21,6 +22,8 @@ internal static class Program
         ("pct2-spawns-go-on", () => ExplorationStrategy.Pct(2, spawnIsChoicePoint: false)),
         ("pct3-spawns-go-on", () => ExplorationStrategy.Pct(3, spawnIsChoicePoint: false)),
         ("pos", ExplorationStrategy.Pos),
+        ("switching", () => ExplorationStrategy.Switching()),
+        ("switching-0.5", () => ExplorationStrategy.Switching(0.5)),
         ("random", ExplorationStrategy.Random),
         ("delay-bounded", () => ExplorationStrategy.DelayBounded()),
     ];
@@ -31,6 +34,9 @@ internal static class Program
         var rows = new List<Row>();
         var bugs = BugCatalog.All.Where(b => options.Bugs is null || options.Bugs.Contains(b.Name)).ToList();
         var strategies = Strategies.Where(s => options.Strategies is null || options.Strategies.Contains(s.Name)).ToList();
+        // --strategies mix:random+pos+pct3go: a portfolio of those members in that order (to compare mixes).
+        foreach (var spec in options.Strategies?.Where(s => s.StartsWith("mix:", StringComparison.Ordinal)) ?? [])
+            strategies.Add((spec, () => Mix(spec["mix:".Length..])));
         // --ours file.csv: make the table from a CSV of an earlier run instead of running again.
         if (options.OursPath is { } earlier)
         {
@@ -39,11 +45,12 @@ internal static class Program
         }
         foreach (var (bug, body) in bugs)
         {
-            // Warm-up (JIT): a few schedules of the bug, not timed.
-            RunOne(bug, body, "warm-up", () => ExplorationStrategy.Random(), 99, options);
+            // Warm-up (JIT), not timed: the default portfolio on the bug for 20 schedules or to the first failure, as the
+            // Coyote twin warms up with 20 iterations of its default strategy.
+            RunOne(bug, body, "warm-up", ExplorationStrategy.Default, 99, options, maxSchedules: 20);
             foreach (var (strategy, make) in strategies)
             {
-                for (int seed = 0; seed < options.Seeds; seed++)
+                for (int seed = options.FirstSeed; seed < options.FirstSeed + options.Seeds; seed++)
                 {
                     var row = RunOne(bug, body, strategy, make, seed, options);
                     rows.Add(row);
@@ -65,13 +72,29 @@ internal static class Program
         return 0;
     }
 
-    static Row RunOne(string bug, Func<Task> body, string strategy, Func<ExplorationStrategy> make, int seed, Options options)
+    static ExplorationStrategy Mix(string members)
+        => ExplorationStrategy.Portfolio([.. members.Split('+').Select(m => m switch
+        {
+            "fifo" => ExplorationStrategy.Fifo(),
+            "random" => ExplorationStrategy.Random(),
+            "pos" => ExplorationStrategy.Pos(),
+            "walk" => ExplorationStrategy.RandomWalk(),
+            "switch" => ExplorationStrategy.Switching(),
+            "switchs" => ExplorationStrategy.Switching(spawnIsChoicePoint: true),
+            _ when m.StartsWith("switch", StringComparison.Ordinal) => ExplorationStrategy.Switching(double.Parse(m[6..], CultureInfo.InvariantCulture)),
+            "delay" => ExplorationStrategy.DelayBounded(),
+            _ when m.StartsWith("pct", StringComparison.Ordinal) && m.EndsWith('g') => ExplorationStrategy.Pct(int.Parse(m[3..^1], CultureInfo.InvariantCulture), spawnIsChoicePoint: false),
+            _ when m.StartsWith("pct", StringComparison.Ordinal) => ExplorationStrategy.Pct(int.Parse(m[3..], CultureInfo.InvariantCulture)),
+            _ => throw new ArgumentException($"unknown member {m}"),
+        })]);
+
+    static Row RunOne(string bug, Func<Task> body, string strategy, Func<ExplorationStrategy> make, int seed, Options options, int? maxSchedules = null)
     {
         var explore = new ExplorationOptions
         {
             Strategy = make(),
             Seed = seed,
-            MaxSchedules = options.MaxSchedules,
+            MaxSchedules = maxSchedules ?? options.MaxSchedules,
             TimeBudget = TimeSpan.FromSeconds(options.Seconds),
             MaxShrinkRuns = 0,
             // Coyote's own defaults: 10,000 steps per run, and a run that reaches it ends without a bug.

@@ -60,6 +60,47 @@ internal static class BugScenarios
         });
     };
 
+    /// <summary>
+    /// SCTBench's twostage_N: <paramref name="writers"/> tasks each set data1 under one lock, then data2 = data1 + 1 under
+    /// another (two stages that should be one); a reader created last takes the first lock and, when data1 is set, reads
+    /// data2 under the second and finds it stale. The reader must get its steps in between one writer's two stages and
+    /// before every other writer's second: among many writers, a run must let it go on for several steps in a row.
+    /// </summary>
+    internal static Func<Task> TwoStage(int writers) => async () =>
+    {
+        var first = new AsyncLock();
+        var second = new AsyncLock();
+        int data1 = 0, data2 = 0;
+        await Nursery.RunAsync(async n =>
+        {
+            for (int i = 0; i < writers; i++)
+            {
+                n.StartSoon(async () =>
+                {
+                    using (await first.AcquireAsync()) { await Checkpoint.YieldAsync(); data1 = 1; await Checkpoint.YieldAsync(); }
+                    await Checkpoint.YieldAsync();
+                    using (await second.AcquireAsync()) { await Checkpoint.YieldAsync(); data2 = data1 + 1; await Checkpoint.YieldAsync(); }
+                }, $"writer-{i}");
+                await Checkpoint.YieldAsync();
+            }
+            n.StartSoon(async () =>
+            {
+                int seen;
+                using (await first.AcquireAsync()) { await Checkpoint.YieldAsync(); seen = data1; await Checkpoint.YieldAsync(); }
+                if (seen == 0)
+                    return;
+                await Checkpoint.YieldAsync();
+                using (await second.AcquireAsync())
+                {
+                    await Checkpoint.YieldAsync();
+                    if (data2 != seen + 1)
+                        throw new BugFoundException($"twostage: data1 = {seen}, data2 = {data2}");
+                }
+            }, "reader");
+            await Checkpoint.YieldAsync();
+        });
+    };
+
     /// <summary>Two tasks take two locks in opposite orders, with a yield between (an uncontended acquire does not yield).</summary>
     internal static async Task TwoLockDeadlock()
     {
