@@ -40,8 +40,8 @@ public static class ConcurrencyProperty
 
     /// <summary>
     /// Runs <paramref name="body"/> on a fresh <see cref="TestLoop"/> under <paramref name="runs"/> schedules of the
-    /// default portfolio (<see cref="ExplorationStrategy.Default"/>: FIFO first, then turns among a delay-bounded
-    /// exhaustive search, PCT, POS and random walks). Returns a summary when every run passed; otherwise shrinks the
+    /// default portfolio (<see cref="ExplorationStrategy.Default"/>: switching walks, POS and PCT from the first run,
+    /// FIFO once, a delay-bounded exhaustive search and sparse random walks from run 64). Returns a summary when every run passed; otherwise shrinks the
     /// failing schedule and throws. <see cref="ForAll(Func{Task}, ExplorationOptions)"/> sets budgets and strategies.
     /// </summary>
     /// <param name="body">The scenario. It runs many times: give every run fresh state (create it inside the body).</param>

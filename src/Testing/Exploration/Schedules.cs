@@ -4,7 +4,7 @@ using FsCheck.Fluent;
 namespace Structured.Testing;
 
 /// <summary>
-/// The schedules of exploration beyond <see cref="Schedule"/>'s own (PCT, POS, sparse random walks), and FsCheck
+/// The schedules of exploration beyond <see cref="Schedule"/>'s own (PCT, POS, switching and sparse random walks), and FsCheck
 /// support: an <see cref="Arbitrary{T}"/> of <see cref="Schedule"/> for properties that take a schedule as an argument.
 /// </summary>
 /// <example>
