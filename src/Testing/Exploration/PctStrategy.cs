@@ -15,7 +15,7 @@ internal sealed class PctStrategy : ScheduleStrategy
 {
 #pragma warning disable CA5394 // Reproducible exploration, not security: a seeded generator is the point.
     readonly Random _random;
-    readonly Dictionary<int, double> _priority = [];
+    PriorityTable _priority = new(16);
     readonly int[] _changePoints;
     readonly int _depth, _fairAfter;
     readonly bool _spawnIsChoicePoint;
@@ -28,16 +28,21 @@ internal sealed class PctStrategy : ScheduleStrategy
         _depth = depth;
         _fairAfter = Math.Max(1000, 10 * steps);
         // depth - 1 distinct choice points among the first `steps` (fewer when there are not that many), ascending.
-        var points = new SortedSet<int>();
         int wanted = Math.Min(depth - 1, Math.Max(steps, 1));
-        while (points.Count < wanted)
-            points.Add(_random.Next(Math.Max(steps, 1)));
-        _changePoints = [.. points];
+        var points = new int[wanted];
+        for (int count = 0; count < wanted;)
+        {
+            int point = _random.Next(Math.Max(steps, 1));
+            if (Array.IndexOf(points, point, 0, count) < 0)
+                points[count++] = point;
+        }
+        Array.Sort(points);
+        _changePoints = points;
     }
 
     public override void TaskCreated(int taskId, int creatorId)
     {
-        _priority[taskId] = _depth + _random.NextDouble();
+        _priority.Set(taskId, _depth + _random.NextDouble());
         _spawner = creatorId;
     }
 
@@ -57,7 +62,7 @@ internal sealed class PctStrategy : ScheduleStrategy
         while (_nextChange < _changePoints.Length && _changePoints[_nextChange] <= point)
         {
             // The i-th change point gives priority i: below every initial priority (depth and up), above earlier ones.
-            _priority[ready[best]] = _nextChange;
+            _priority.Set(ready[best], _nextChange);
             _nextChange++;
             best = Highest(ready);
         }
@@ -83,8 +88,8 @@ internal sealed class PctStrategy : ScheduleStrategy
     double PriorityOf(int taskId)
     {
         // A callback of the loop (id 0) or a task created before the strategy saw it gets a priority on first sight.
-        if (!_priority.TryGetValue(taskId, out double p))
-            _priority[taskId] = p = _depth + _random.NextDouble();
+        if (!_priority.TryGet(taskId, out double p))
+            _priority.Set(taskId, p = _depth + _random.NextDouble());
         return p;
     }
 #pragma warning restore CA5394

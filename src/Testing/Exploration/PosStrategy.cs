@@ -16,9 +16,9 @@ internal sealed class PosStrategy(int seed) : ScheduleStrategy
 {
 #pragma warning disable CA5394 // Reproducible exploration, not security: a seeded generator is the point.
     readonly Random _random = new(seed);
-    readonly Dictionary<int, double> _priority = [];
+    PriorityTable _priority = new(16);
 
-    public override void TaskReady(int taskId, int readiedBy) => _priority[taskId] = _random.NextDouble();
+    public override void TaskReady(int taskId, int readiedBy) => _priority.Set(taskId, _random.NextDouble());
 
     public override void TaskCompleted(int taskId) => _priority.Remove(taskId);
 
@@ -29,8 +29,8 @@ internal sealed class PosStrategy(int seed) : ScheduleStrategy
         for (int i = 0; i < ready.Count; i++)
         {
             int id = ready[i];
-            if (!_priority.TryGetValue(id, out double p))
-                _priority[id] = p = _random.NextDouble();
+            if (!_priority.TryGet(id, out double p))
+                _priority.Set(id, p = _random.NextDouble());
             if (p > top)
             {
                 top = p;
