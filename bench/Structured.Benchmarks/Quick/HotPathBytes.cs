@@ -11,7 +11,11 @@ namespace Benchmarks;
 public static class HotPathBytes
 {
     /// <summary>One case: what it measures, where it runs, its per-operation work and its byte budget (null: a twin, no budget).</summary>
-    sealed record Case(string Name, string Host, int N, Func<int, Task<double>> Body, double? Budget, string? Twin = null);
+    /// <remarks><paramref name="LeastTwin"/>: a second twin that does less than what a user writes (the scope's inline linked CTS), its ratio shown beside.</remarks>
+    sealed record Case(string Name, string Host, int N, Func<int, Task<double>> Body, double? Budget, string? Twin = null, string? LeastTwin = null);
+
+    const string LinkedCtsFair = "linked CTS + CancelAfter(1 h) in an async method awaiting a body (fair twin)";
+    const string LinkedCtsLeast = "linked CTS + CancelAfter(1 h), inline, no body (least twin)";
 
 #pragma warning disable CS1998 // the async lambda without await is the point: the body form users write
     static readonly Func<Task> s_asyncLambda = static async () => { };
@@ -77,9 +81,10 @@ public static class HotPathBytes
 #endif
             new("Time.SleepAsync(1 ms) off Loop", Hosts.OffLoop, 500, OffLoopTwins.SleepAsync, 210, "Task.Delay(1 ms)"),
             new("Task.Delay(1 ms)", Hosts.Pool, 500, OffLoopTwins.DelayAsync, null),
-            new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, in a task", Hosts.OffLoop, 100_000, n => ScopeCost.StructuredInTaskAsync(n, deadline: true), 264, "linked CTS + CancelAfter(1 h)"),
-            new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, outside any task", Hosts.OffLoop, 100_000, OffLoopTwins.ScopeWithDeadlineRunAsync, null, "linked CTS + CancelAfter(1 h)"),
-            new("linked CTS + CancelAfter(1 h)", Hosts.Pool, 100_000, n => OffLoopTwins.LinkedCts(n, s_outer.Token), null),
+            new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, in a task", Hosts.OffLoop, 100_000, n => ScopeCost.StructuredInTaskAsync(n, deadline: true), 264, LinkedCtsFair, LinkedCtsLeast),
+            new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, outside any task", Hosts.OffLoop, 100_000, OffLoopTwins.ScopeWithDeadlineRunAsync, null, LinkedCtsFair, LinkedCtsLeast),
+            new(LinkedCtsFair, Hosts.Pool, 100_000, n => OffLoopTwins.LinkedCtsAsyncMethod(n, s_outer.Token), null),
+            new(LinkedCtsLeast, Hosts.Pool, 100_000, n => OffLoopTwins.LinkedCts(n, s_outer.Token), null),
             new("Event.WaitAsync off Loop", Hosts.OffLoop, 100_000, OffLoopTwins.EventWaitAsync, 130, "TaskCompletionSource"),
             new("TaskCompletionSource", Hosts.Pool, 100_000, OffLoopTwins.TcsWaitAsync, null),
 #if WITH_CHANNELS
@@ -95,7 +100,8 @@ public static class HotPathBytes
     /// <summary>Runs every case (or those whose name contains <paramref name="filter"/>); prints bytes, time ratios and verdicts; returns 1 when a budget is exceeded.</summary>
     public static int Run(string? filter, int windows = 3)
     {
-        var cases = Cases().Where(c => filter is null || c.Name.Contains(filter, StringComparison.OrdinalIgnoreCase) || c.Twin?.Contains(filter, StringComparison.OrdinalIgnoreCase) == true).ToList();
+        var cases = Cases().Where(c => filter is null || c.Name.Contains(filter, StringComparison.OrdinalIgnoreCase) || c.Twin?.Contains(filter, StringComparison.OrdinalIgnoreCase) == true
+            || c.LeastTwin?.Contains(filter, StringComparison.OrdinalIgnoreCase) == true).ToList();
         var byName = new Dictionary<string, (double Bytes, double Ns, double FreshNs, double FreshBytes)>();
         // Fresh: the first window of the process for that case (tier-0 code, first-use allocations); then warm windows,
         // the least bytes and the median time. Windows of the cases are alternated, so a load change hits them all.
@@ -111,8 +117,8 @@ public static class HotPathBytes
             }
         }
         int failures = 0;
-        Console.WriteLine("| case | bytes/op (fresh) | bytes/op | ns/op (fresh) | ns/op | vs twin: bytes | vs twin: time | budget B |");
-        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        Console.WriteLine("| case | bytes/op (fresh) | bytes/op | ns/op (fresh) | ns/op | vs twin: bytes | vs twin: time | vs least twin: bytes | vs least twin: time | budget B |");
+        Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var c in cases)
         {
             var warmBytes = bytes[c.Name].Skip(1).Min();
@@ -122,12 +128,8 @@ public static class HotPathBytes
         foreach (var c in cases)
         {
             var m = byName[c.Name];
-            string vsBytes = "", vsTime = "";
-            if (c.Twin is { } twin && byName.TryGetValue(twin, out var t))
-            {
-                vsBytes = $"{m.Bytes / t.Bytes:0.00}x";
-                vsTime = $"{m.Ns / t.Ns:0.00}x";
-            }
+            var (vsBytes, vsTime) = Ratios(m, c.Twin);
+            var (vsLeastBytes, vsLeastTime) = Ratios(m, c.LeastTwin);
             string verdict = "";
             if (c.Budget is { } budget)
             {
@@ -136,11 +138,14 @@ public static class HotPathBytes
                     failures++;
                 verdict = $"{budget:0} {(ok ? "ok" : "**OVER**")}";
             }
-            Console.WriteLine($"| {c.Name} | {m.FreshBytes:0.0} | {m.Bytes:0.0} | {m.FreshNs:0} | {m.Ns:0} | {vsBytes} | {vsTime} | {verdict} |");
+            Console.WriteLine($"| {c.Name} | {m.FreshBytes:0.0} | {m.Bytes:0.0} | {m.FreshNs:0} | {m.Ns:0} | {vsBytes} | {vsTime} | {vsLeastBytes} | {vsLeastTime} | {verdict} |");
         }
         if (failures > 0)
             Console.WriteLine($"{failures} hot path(s) allocate more than their budget.");
         return failures == 0 ? 0 : 1;
+
+        (string Bytes, string Time) Ratios((double Bytes, double Ns, double FreshNs, double FreshBytes) m, string? twin)
+            => twin is not null && byName.TryGetValue(twin, out var t) ? ($"{m.Bytes / t.Bytes:0.00}x", $"{m.Ns / t.Ns:0.00}x") : ("", "");
     }
 
     static async Task<(double Bytes, double Seconds)> MeasureAsync(Case c)

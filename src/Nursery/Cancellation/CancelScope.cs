@@ -29,7 +29,7 @@ namespace Structured;
 [DebuggerDisplay("{ToString(),nq}")]
 public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResumeCheck
 {
-    const int Unentered = 0, Active = 1, Exited = 2;
+    const byte Unentered = 0, Active = 1, Exited = 2;
 
     // OperationCanceledExceptions that carry one of our tokens, recognized on their way out of a scope.
     static readonly ConditionalWeakTable<Exception, object> s_ownTokenCancellations = [];
@@ -53,8 +53,10 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
     TimeSpan _deadline;
     long _relativeTicks = NoRelative;
     bool _shield;
-    int _state;
-    int _cancelRequested;
+    // Bytes, not ints (Interlocked works on bytes): with the three bools they fit in the 8 bytes after the timer slot,
+    // one word less per scope than two ints (docs/performance.md, "The thread-pool path").
+    byte _state;
+    byte _cancelRequested;
     // The reason, first one wins; s_deadlineReasonUnbuilt while it is a fired deadline's text not read yet (ReasonText).
     string? _reason;
     bool _cancelledByDeadline;
@@ -265,13 +267,27 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
     {
         ArgumentNullException.ThrowIfNull(body);
         // Fast path, no async state machine: inside a task, a body that completes at once (workload W4).
-        // Outside any task the slow path makes one; inside an async method, so that the caller's context keeps no trace.
+        // Outside any task, off the loop, the same through an implicit task of which this scope is the root.
+        // Outside any task on a loop's thread (a Loop.Post callback), or with the flow suppressed, the slow path makes
+        // the task inside an async method, so that the caller's context keeps no trace of it.
+        ExecutionContext? callerContext;
         if (TaskInfo.CurrentOrNull is not { } task)
-            return RunSlowAsync(null, body, bodyTask: null);
-        // Entering makes this scope the flow's current one (an AsyncLocal, so a copy-on-write of the execution
-        // context); the caller's context is put back before returning, as an async method's builder would.
-        var callerContext = ExecutionContext.Capture();
-        Enter(task);
+        {
+            if (Loop.Current is not null || (callerContext = ExecutionContext.Capture()) is null)
+                return RunSlowAsync(null, body, bodyTask: null);
+            // The implicit task's flow finds this scope as the task's root (task.CancelState), as a child task finds its
+            // nursery's: one AsyncLocal write (the task) instead of two, and no list of top-level scopes with its lock.
+            task = new NurseryTask("(root)", loop: null, parent: null);
+            TaskInfo.SetOffLoopCurrent(task);
+            EnterAsRoot(task);
+        }
+        else
+        {
+            // Entering makes this scope the flow's current one (an AsyncLocal, so a copy-on-write of the execution
+            // context); the caller's context is put back before returning, as an async method's builder would.
+            callerContext = ExecutionContext.Capture();
+            Enter(task);
+        }
         Task bodyTask;
         try
         {
