@@ -244,4 +244,72 @@ public class ScopeFlowTests
         }));
         Assert.True(cleanedUp);
     }
+
+    [Fact]
+    public void Off_the_loop_a_flow_forked_inside_a_scope_body_is_in_the_same_task_and_scope()
+    {
+        // One AsyncLocal carries the flow's scope and, off the loop, its task (the scope's owner): a Task.Run inside the
+        // body sees both, and a child task started there sees itself and its nursery's scope, not its spawner's.
+        OffLoop(() => Nursery.RunAsync(n =>
+        {
+            n.StartSoon(async () =>
+            {
+                var task = TaskInfo.CurrentOrNull;
+                var scope = new CancelScope();
+                TaskInfo? inRun = null, inChild = null;
+                CancelScope? scopeInRun = null, scopeInChild = null;
+                await scope.RunAsync(async () =>
+                {
+                    await Task.Run(() =>
+                    {
+                        inRun = TaskInfo.CurrentOrNull;
+                        scopeInRun = CancelScope.Current;
+                    });
+                    await Nursery.RunAsync(inner =>
+                    {
+                        inner.StartSoon(() =>
+                        {
+                            inChild = TaskInfo.CurrentOrNull;
+                            scopeInChild = CancelScope.Current;
+                            return Task.CompletedTask;
+                        });
+                        return Task.CompletedTask;
+                    });
+                });
+                Assert.NotNull(task);
+                Assert.Same(task, inRun);
+                Assert.Same(scope, scopeInRun);
+                Assert.NotNull(inChild);
+                Assert.NotSame(task, inChild);
+                Assert.Same(inChild!.CancelState, scopeInChild);
+                Assert.Same(task, TaskInfo.CurrentOrNull);
+            });
+            return Task.CompletedTask;
+        }));
+    }
+
+    [Fact]
+    public void A_loop_task_s_scope_seen_on_a_pool_thread_is_outside_any_task_there()
+    {
+        TaskInfo? onPool = null;
+        CancelScope? scopeOnPool = null, afterwards = null;
+        var scope = new CancelScope();
+        // The loop's real clock: the loop waits for the pool's work, a post back to it, not for a timer.
+        OnFreshThread(() =>
+        {
+            Structured.Loop.Run(() => scope.RunAsync(async () =>
+        {
+                await Task.Run(() =>
+                {
+                    onPool = TaskInfo.CurrentOrNull;
+                    scopeOnPool = CancelScope.Current;
+                });
+                afterwards = CancelScope.Current;
+            }));
+            return 0;
+        });
+        Assert.Null(onPool);
+        Assert.Null(scopeOnPool);
+        Assert.Same(scope, afterwards);
+    }
 }

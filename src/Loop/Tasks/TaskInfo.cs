@@ -16,8 +16,11 @@ public class TaskInfo
 {
     static long s_nextId;
 
-    // Off the loop there is no per-task SynchronizationContext, so the current task flows as an AsyncLocal.
-    static readonly AsyncLocal<TaskInfo?> s_offLoopCurrent = new();
+    // Off the loop there is no per-task SynchronizationContext, so the running flow names its task in an AsyncLocal: the
+    // task itself, or the flow's innermost cancel scope (an IFlowScope, which names the task that entered it). One
+    // AsyncLocal for both, not one each: entering a scope then copies an ExecutionContext with one entry fewer, 16 B less
+    // per scope (docs/decisions/0007; docs/performance.md, "The thread-pool path"). On the loop it holds the flow's scope.
+    static readonly AsyncLocal<object?> s_flow = new();
 
     // Fields are few on purpose: a task is allocated per spawn (workload W1 counts its bytes). A loop task's parker is its
     // SynchronizationContext (Parker+SynchronizationContext.cs): made with the task, or, for a nursery's child, lent by
@@ -97,10 +100,30 @@ public class TaskInfo
 
     /// <summary>The running task, or null outside any task.</summary>
     internal static TaskInfo? CurrentOrNull
-        => SynchronizationContext.Current is Parker context ? context.Task : s_offLoopCurrent.Value;
+        => SynchronizationContext.Current is Parker context ? context.Task : OffLoopTaskOf(s_flow.Value);
 
-    /// <summary>Makes <paramref name="task"/> current for the rest of this execution context (off the loop).</summary>
-    internal static void SetOffLoopCurrent(TaskInfo? task) => s_offLoopCurrent.Value = task;
+    // A scope names its task only off the loop: a loop task's scope seen on another thread (a ConfigureAwait(false)
+    // continuation) is outside any task there, as it was when the off-loop task had an AsyncLocal of its own.
+    static TaskInfo? OffLoopTaskOf(object? flow) => flow switch
+    {
+        TaskInfo task => task,
+        IFlowScope scope when scope.FlowTask is { Loop: null } owner => owner,
+        _ => null,
+    };
+
+    /// <summary>Makes <paramref name="task"/> current for the rest of this execution context (off the loop); the flow is in no scope of its own.</summary>
+    internal static void SetOffLoopCurrent(TaskInfo? task) => s_flow.Value = task;
+
+    /// <summary>
+    /// The running flow's value: an off-loop task (<see cref="SetOffLoopCurrent"/>), or the flow's innermost cancel scope
+    /// (Structured.Nursery), which off the loop also names the current task; null when none. Setting it is an
+    /// ExecutionContext copy, as any AsyncLocal write.
+    /// </summary>
+    internal static object? FlowValue
+    {
+        get => s_flow.Value;
+        set => s_flow.Value = value;
+    }
 
     /// <summary>The SynchronizationContext of a loop task (its own parker): awaits in the task resume through it, on the loop. Null off the loop.</summary>
     internal Parker? Context => Loop is null ? null : _parker;

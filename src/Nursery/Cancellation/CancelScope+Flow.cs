@@ -13,14 +13,29 @@ public sealed partial class CancelScope
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static CancelScope? CurrentIn(TaskInfo task)
     {
-        var scope = s_flowScope.Value;
+        var scope = TaskInfo.FlowValue as CancelScope;
         if (scope is null || !ReferenceEquals(scope.Owner, task))
             return task.CancelState as CancelScope;
         return scope.IsActive ? scope : OuterActiveIn(task, scope);
     }
 
     /// <summary>Makes <paramref name="scope"/> the innermost scope of the running flow (for code run in another flow's context on its behalf).</summary>
-    internal static void EnterFlow(CancelScope? scope) => s_flowScope.Value = scope;
+    /// <remarks>Off the loop a scope names its task: a caller that is another task sets its task after this (WorkerRequest.EnterCaller).</remarks>
+    internal static void EnterFlow(CancelScope? scope) => TaskInfo.FlowValue = scope;
+
+    /// <summary>Whether the running flow's own scope is one that <paramref name="task"/> entered (the flow then names the task as well).</summary>
+    internal static bool FlowIsInScopeOf(TaskInfo task) => TaskInfo.FlowValue is CancelScope { Owner: var owner } && ReferenceEquals(owner, task);
+
+    TaskInfo? IFlowScope.FlowTask => Owner;
+
+    // Leaving with the flow suppressed, without a context to restore: the flow's value goes back to the parent if it is
+    // this task's, else to the task itself (off the loop the value names the task; a parent that is the nursery's scope
+    // belongs to another task).
+    void LeaveFlowInPlace()
+    {
+        var owner = Owner;
+        TaskInfo.FlowValue = Parent is { } parent && ReferenceEquals(parent.Owner, owner) ? parent : owner is { Loop: null } ? owner : null;
+    }
 
     // A flow that outlived its scope (a body left running when an enclosing scope was exited, see Exit): it runs in
     // the nearest scope of its task that is still active.
@@ -87,7 +102,7 @@ public sealed partial class CancelScope
                 ArmTimer();
         }
         if (!asRoot)
-            s_flowScope.Value = this;
+            TaskInfo.FlowValue = this;
         if (expired)
             RequestCancel(DeadlineReason(_deadline.Ticks, Time.NowTicksFor(LoopOwner)), byDeadline: true);
         else if (EffectiveCanceller is not null)

@@ -27,18 +27,18 @@ namespace Structured;
 /// </code>
 /// </example>
 [DebuggerDisplay("{ToString(),nq}")]
-public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResumeCheck
+public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResumeCheck, IFlowScope
 {
     const byte Unentered = 0, Active = 1, Exited = 2;
 
     // OperationCanceledExceptions that carry one of our tokens, recognized on their way out of a scope.
     static readonly ConditionalWeakTable<Exception, object> s_ownTokenCancellations = [];
 
-    // The innermost scope of the running logical flow (docs/decisions/0007). The scope stack belongs to the flow,
-    // not to the task: two scope bodies awaited together (Task.WhenAll) each see their own scope, and the code
-    // that started them still sees the scope it is in. A child task's flow inherits its spawner's value, which
-    // it ignores (the scope's Owner is another task) in favour of its own root scope, task.CancelState.
-    static readonly AsyncLocal<CancelScope?> s_flowScope = new();
+    // The innermost scope of the running logical flow is TaskInfo.FlowValue (docs/decisions/0007), an AsyncLocal that
+    // off the loop also names the task (the scope's Owner). The scope stack belongs to the flow, not to the task: two
+    // scope bodies awaited together (Task.WhenAll) each see their own scope, and the code that started them still sees
+    // the scope it is in. A child task's flow replaces its spawner's value with the child task; a flow whose scope
+    // belongs to another task ignores it in favour of its own root scope, task.CancelState.
 
     // How the deadline was set, in one long rather than a field for each (CancelScope is kept small):
     //   before entry: >= 0 a MoveOnAfter duration, counted from entry; NoRelative none (the deadline, if any, is
@@ -277,7 +277,8 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
                 return RunSlowAsync(null, body, bodyTask: null);
             // The implicit task's flow finds this scope as the task's root (task.CancelState), as a child task finds its
             // nursery's: one AsyncLocal write (the task) instead of two, and no list of top-level scopes with its lock.
-            task = new NurseryTask("(root)", loop: null, parent: null);
+            // A plain task, as a request's root is: it runs no function of its own, so it needs no NurseryTask's fields.
+            task = new TaskInfo("(root)", loop: null);
             TaskInfo.SetOffLoopCurrent(task);
             EnterAsRoot(task);
         }
@@ -331,7 +332,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
         if (callerContext is not null)
             ExecutionContext.Restore(callerContext);
         else
-            s_flowScope.Value = Parent; // the flow of the execution context is suppressed: nothing to restore
+            LeaveFlowInPlace(); // the flow of the execution context is suppressed: nothing to restore
     }
 
     async Task RunSlowAsync(TaskInfo? enteredBy, Func<Task> body, Task? bodyTask)

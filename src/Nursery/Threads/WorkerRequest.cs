@@ -60,9 +60,10 @@ internal abstract class WorkerRequest
     protected abstract Task Begin(TaskInfo caller);
 
     /// <summary>Off the loop the current task is an AsyncLocal, which the worker's context does not carry: set it back.</summary>
+    /// <remarks>The flow's scope, set by <see cref="InvokeAsync"/>, names the task already when the caller entered it; else the task is set, which leaves the flow in the caller's root scope.</remarks>
     protected static void EnterCaller(TaskInfo caller)
     {
-        if (caller.Loop is null)
+        if (caller.Loop is null && !CancelScope.FlowIsInScopeOf(caller))
             TaskInfo.SetOffLoopCurrent(caller);
     }
 }
