@@ -78,6 +78,17 @@ public static class ScopeCost
         return Task.FromResult(Repeat.Since(start));
     }
 
+    /// <summary>N times, <c>CancelScope.MoveOnAfter(1 h)</c> made and dropped, not entered: the scope object's bytes alone, for <c>--bytes</c>.</summary>
+    public static Task<double> ScopeObjectsAsync(int n)
+    {
+        long start = Stopwatch.GetTimestamp();
+        CancelScope? last = null;
+        for (int i = 0; i < n; i++)
+            last = CancelScope.MoveOnAfter(s_hour);
+        GC.KeepAlive(last);
+        return Task.FromResult(Repeat.Since(start));
+    }
+
     /// <summary>The bytes of one <see cref="CancelScope"/> object ("no allocation besides the scope" is measured against it).</summary>
     public static double ScopeObjectBytes()
     {
