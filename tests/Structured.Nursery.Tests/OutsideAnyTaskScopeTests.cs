@@ -141,4 +141,34 @@ public sealed class OutsideAnyTaskScopeTests
             return run;
         });
     }
+
+    [Fact]
+    public void A_scope_with_a_result_is_the_root_of_its_implicit_task_too()
+    {
+        OffLoop(async () =>
+        {
+            var scope = CancelScope.MoveOnAfter(TimeSpan.FromHours(1));
+            object? rootOfTask = null;
+            int value = await scope.RunAsync(() =>
+            {
+                rootOfTask = TaskInfo.CurrentOrNull?.CancelState;
+                return Task.FromResult(42);
+            });
+            Assert.Equal(42, value);
+            Assert.Same(scope, rootOfTask);
+            Assert.Null(TaskInfo.CurrentOrNull);
+            Assert.Null(CancelScope.Current);
+
+            // Cancelled by itself, it returns default and says it caught the cancellation.
+            var cancelled = new CancelScope();
+            int none = await cancelled.RunAsync(async () =>
+            {
+                cancelled.Cancel("stop");
+                await Checkpoint.YieldAsync();
+                return 7;
+            });
+            Assert.Equal(0, none);
+            Assert.True(cancelled.CancelledCaught);
+        });
+    }
 }

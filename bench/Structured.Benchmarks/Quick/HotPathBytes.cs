@@ -87,6 +87,7 @@ public static class HotPathBytes
             // Each budget is that level plus 2 B: a window's one-off bytes (the nursery, the loop) spread over the operations.
             new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, in a task", Hosts.OffLoop, 100_000, n => ScopeCost.StructuredInTaskAsync(n, deadline: true), 234, LinkedCtsFair, LinkedCtsLeast),
             new("CancelScope.MoveOnAfter(1 h).RunAsync off Loop, outside any task", Hosts.OffLoop, 100_000, OffLoopTwins.ScopeWithDeadlineRunAsync, 338, LinkedCtsFair, LinkedCtsLeast),
+            new("CancelScope.MoveOnAfter(1 h).RunAsync<int> off Loop, outside any task", Hosts.OffLoop, 100_000, OffLoopTwins.ScopeWithDeadlineRunOfTAsync, 338, LinkedCtsFair, LinkedCtsLeast),
             new("CancelScope.MoveOnAfter(1 h).RunAsync on the Loop (W4)", Hosts.Loop, 100_000, n => ScopeCost.StructuredAsync(n, deadline: true), 234, LinkedCtsFair, LinkedCtsLeast),
             new("CancelScope.MoveOnAfter(1 h), the object alone", Hosts.Pool, 100_000, ScopeCost.ScopeObjectsAsync, 146),
             new(LinkedCtsFair, Hosts.Pool, 100_000, n => OffLoopTwins.LinkedCtsAsyncMethod(n, s_outer.Token), null),

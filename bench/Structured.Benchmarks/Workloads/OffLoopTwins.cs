@@ -41,6 +41,15 @@ public static class OffLoopTwins
         return Repeat.Since(start);
     }
 
+    /// <summary>As <see cref="ScopeWithDeadlineRunAsync"/> with a body that returns a value (<c>RunAsync&lt;T&gt;</c>, always an async method).</summary>
+    public static async Task<double> ScopeWithDeadlineRunOfTAsync(int n)
+    {
+        long start = Stopwatch.GetTimestamp();
+        for (int i = 0; i < n; i++)
+            await CancelScope.MoveOnAfter(s_hour).RunAsync(static () => Task.FromResult(1));
+        return Repeat.Since(start);
+    }
+
     /// <summary>BCL, the least it can do: <c>CreateLinkedTokenSource(outer)</c> + <c>CancelAfter(1 h)</c> + <c>Dispose</c>, N times, inline (no method, no body, no await).</summary>
     public static Task<double> LinkedCts(int n, CancellationToken outer)
     {

@@ -275,11 +275,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
         {
             if (Loop.Current is not null || (callerContext = ExecutionContext.Capture()) is null)
                 return RunSlowAsync(null, body, bodyTask: null);
-            // The implicit task's flow finds this scope as the task's root (task.CancelState), as a child task finds its
-            // nursery's: one AsyncLocal write (the task) instead of two, and no list of top-level scopes with its lock.
-            // A plain task, as a request's root is: it runs no function of its own, so it needs no NurseryTask's fields.
-            task = new TaskInfo("(root)", loop: null);
-            TaskInfo.SetOffLoopCurrent(task);
+            task = NewImplicitRoot();
             EnterAsRoot(task);
         }
         else
@@ -308,6 +304,17 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
         var remaining = Exit(task, null);
         RestoreFlow(callerContext);
         return remaining is null ? Task.CompletedTask : Task.FromException(remaining);
+    }
+
+    // Outside any task off the loop: the implicit task that the scope is the root of, made current in this flow. The
+    // flow finds the scope as the task's root (task.CancelState), as a child task finds its nursery's: one AsyncLocal
+    // write (the task) instead of two, and no list of top-level scopes with its lock. A plain task, as a request's root
+    // is: it runs no function of its own, so it needs no NurseryTask's fields.
+    static TaskInfo NewImplicitRoot()
+    {
+        var task = new TaskInfo("(root)", loop: null);
+        TaskInfo.SetOffLoopCurrent(task);
+        return task;
     }
 
     Task FinishFaulted(TaskInfo task, Exception error, ExecutionContext? callerContext)
@@ -378,13 +385,17 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
     public async Task<T?> RunAsync<T>(Func<Task<T>> body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        var task = TaskRuntime.EnsureTask();
+        // Outside any task off the loop the scope is the root of an implicit task, as in RunAsync(Func<Task>); this
+        // async method's builder puts the caller's context back.
+        var task = TaskInfo.CurrentOrNull;
+        bool asRoot = task is null && Loop.Current is null;
+        task ??= asRoot ? NewImplicitRoot() : TaskRuntime.EnsureTask();
         // On a loop, a scope whose body is running keeps Loop.Run running (a forgotten await must not abandon it).
         var loop = task.Loop;
         loop?.OpenRegion();
         try
         {
-            Enter(task);
+            EnterCore(task, asRoot);
             Exception? error = null;
             T? result = default;
             Task<T>? bodyTask = null;
