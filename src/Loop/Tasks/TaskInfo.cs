@@ -19,7 +19,7 @@ public class TaskInfo
     // Off the loop there is no per-task SynchronizationContext, so the running flow names its task in an AsyncLocal: the
     // task itself, or the flow's innermost cancel scope (an IFlowScope, which names the task that entered it). One
     // AsyncLocal for both, not one each: entering a scope then copies an ExecutionContext with one entry fewer, 16 B less
-    // per scope (docs/decisions/0007; docs/performance.md, "The thread-pool path"). On the loop it holds the flow's scope.
+    // per scope (docs/decisions/0007 and 0014; docs/performance.md, "The thread-pool path"). On the loop it holds the flow's scope.
     static readonly AsyncLocal<object?> s_flow = new();
 
     // Fields are few on purpose: a task is allocated per spawn (workload W1 counts its bytes). A loop task's parker is its
