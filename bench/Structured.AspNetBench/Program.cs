@@ -5,7 +5,8 @@ namespace AspNetBench;
 
 /// <summary>
 /// Entry point. No arguments (or <c>--kestrel</c>): the Kestrel benchmark, about 90 s; <c>--short</c>: its short
-/// mode, about 40 s; <c>--server</c>: the server process that the benchmark starts itself; <c>--bdn</c> and what follows
+/// mode, about 40 s; <c>--bytes [N]</c>: the in-process cases' exact bytes and CPU ratios in seconds; <c>--profile CASE [N]</c>:
+/// one case's allocations by type; <c>--server</c>: the server process that the benchmark starts itself; <c>--bdn</c> and what follows
 /// go to BenchmarkDotNet (the in-process cases of the middleware: <c>--bdn --filter '*'</c>).
 /// </summary>
 public static class Program
@@ -24,6 +25,10 @@ public static class Program
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run([.. rest], new InProcessConfig(withJob: !namedJob));
             return 0;
         }
+        if (args.Length >= 1 && args[0] == "--bytes")
+            return Bytes(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000);
+        if (args.Length >= 2 && args[0] == "--profile")
+            return AllocationProfile.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 200_000);
         if (args.Length == 3 && args[0] == "--spin")
             return Spin(args[1], double.Parse(args[2], CultureInfo.InvariantCulture));
         if (args.Length > 0 && args[0] == "--server")
@@ -60,6 +65,63 @@ public static class Program
             }
         }
         return await new KestrelRun(options).RunAsync();
+    }
+
+    /// <summary>
+    /// The in-process cases' exact bytes per request, in seconds rather than BenchmarkDotNet's minutes: each case runs
+    /// <paramref name="count"/> times after a warm-up, and the process's allocated bytes (every thread's: the fan-outs'
+    /// children run on the pool) are divided by that count. Then CPU per request of each table's twins, alternated in
+    /// rounds in this one process, as ratios (the machine is shared; only the ratios mean something).
+    /// </summary>
+    static int Bytes(int count)
+    {
+        var benchmarks = new RequestMiddlewareBenchmarks();
+        benchmarks.Setup();
+        (string Name, Action Run)[] cases =
+        [
+            ("plain, sync handler", benchmarks.PlainSync),
+            ("UseStructuredRequests, sync handler", benchmarks.ScopedSync),
+            ("plain, async handler", benchmarks.PlainAsync),
+            ("UseStructuredRequests, async handler", benchmarks.ScopedAsync),
+            ("plain, Task.WhenAll fan-out", benchmarks.PlainWhenAll),
+            ("UseStructuredRequests, Task.WhenAll fan-out", benchmarks.ScopedWhenAll),
+            ("UseStructuredRequests, nursery fan-out", benchmarks.ScopedNursery),
+        ];
+        var bytes = new double[cases.Length];
+        var cpu = new double[cases.Length];
+        for (int round = 0; round < 5; round++)
+        {
+            for (int k = 0; k < cases.Length; k++)
+            {
+                // Rotated each round, so that no case always runs after the same one.
+                int c = (k + round) % cases.Length;
+                var run = cases[c].Run;
+                for (int i = 0; i < count / 10; i++)
+                    run();
+                long before = GC.GetTotalAllocatedBytes(precise: true);
+                var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                for (int i = 0; i < count; i++)
+                    run();
+                var cpuAfter = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                long after = GC.GetTotalAllocatedBytes(precise: true);
+                if (round > 0)
+                {
+                    bytes[c] += (after - before) / (double)count;
+                    cpu[c] += (cpuAfter - cpuBefore).TotalNanoseconds / count;
+                }
+            }
+        }
+        benchmarks.Cleanup();
+        Console.WriteLine("| case | B/request | CPU ns/request | CPU vs its twin |");
+        Console.WriteLine("| --- | ---: | ---: | ---: |");
+        for (int c = 0; c < cases.Length; c++)
+        {
+            // The twins: each scoped case against the plain one before it; the nursery against the scoped Task.WhenAll.
+            int twin = c == 6 ? 5 : c % 2 == 1 ? c - 1 : -1;
+            string ratio = twin < 0 ? "" : $"{cpu[c] / cpu[twin]:0.00}x";
+            Console.WriteLine($"| {cases[c].Name} | {bytes[c] / 4:0} | {cpu[c] / 4:0} | {ratio} |");
+        }
+        return 0;
     }
 
     /// <summary>

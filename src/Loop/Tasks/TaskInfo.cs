@@ -90,7 +90,10 @@ public class TaskInfo
     }
 
     /// <summary>What the task is blocked on ("Time.SleepAsync", "Event.WaitAsync", ...), or null when it is not blocked.</summary>
-    public string? WaitingOn => State == TaskState.Blocked ? _parker?.Waiter?.Describe() : null;
+    public string? WaitingOn => State == TaskState.Blocked ? _parker?.Waiter?.Describe() ?? DescribeWaitWithoutParker?.Invoke(this) : null;
+
+    /// <summary>Hook of Structured.Nursery: what an off-loop task waits on when it waits without its parker (a nursery's join), or null.</summary>
+    internal static Func<TaskInfo, string?>? DescribeWaitWithoutParker;
 
     /// <summary>
     /// The task that is running this code. Code that runs outside any task of Structured (on a thread of

@@ -36,7 +36,8 @@ public sealed partial class Nursery : IParkWaiter
     int _pendingStarts;
     bool _bodyDone;
     volatile bool _closed;
-    Parker? _waiting;
+    // Who waits for the last child: the parent's parker, or this nursery itself for a join off the loop (Nursery+OffLoop.cs).
+    object? _waiting;
 
     Nursery(TaskInfo owner)
         : this(owner, new CancelScope())
@@ -80,9 +81,17 @@ public sealed partial class Nursery : IParkWaiter
     /// <exception cref="ArgumentNullException"><paramref name="body"/> is null.</exception>
     /// <exception cref="AggregateException">The body or children failed: every error, in the order they happened.</exception>
     /// <exception cref="OperationCanceledException">An outer scope cancelled the nursery and nothing else went wrong.</exception>
-    public static async Task RunAsync(Func<Nursery, Task> body)
+    public static Task RunAsync(Func<Nursery, Task> body)
     {
         ArgumentNullException.ThrowIfNull(body);
+        // Off the loop inside a task (a request handler, a child on the pool), the cheap way: Nursery+OffLoop.cs.
+        return TryRunOffLoop(body) ?? RunInRegionAsync(body);
+    }
+
+    // On a loop, or outside any task (the implicit root task is made here, inside an async method, so that the caller
+    // keeps no trace of it), or with a tracing listener (the nursery's activity is current in this frame's flow).
+    static async Task RunInRegionAsync(Func<Nursery, Task> body)
+    {
         var task = TaskRuntime.EnsureTask();
         // On a loop, an open nursery keeps Loop.Run running (a forgotten await must not abandon it) and its
         // error, if nobody can await it any more, reaches Loop.Run.
@@ -326,7 +335,7 @@ public sealed partial class Nursery : IParkWaiter
     }
 
     /// <summary>Unlinks a child; returns the parked parent to wake when that was the last thing it waited for. Caller holds the gate.</summary>
-    Parker? UnlinkChild(NurseryTask child)
+    object? UnlinkChild(NurseryTask child)
     {
         if (child.PreviousSibling is not null)
             child.PreviousSibling.NextSibling = child.NextSibling;
@@ -341,8 +350,8 @@ public sealed partial class Nursery : IParkWaiter
         return TakeWaiterIfDone();
     }
 
-    /// <summary>When the body is done and nothing is left, closes the nursery and returns the waiting parent. Caller holds the gate.</summary>
-    Parker? TakeWaiterIfDone()
+    /// <summary>When the body is done and nothing is left, closes the nursery and returns the waiting parent (for <see cref="Wake"/>). Caller holds the gate.</summary>
+    object? TakeWaiterIfDone()
     {
         if (!_bodyDone || _live > 0 || _pendingStarts > 0 || _waiting is null)
             return null;
@@ -365,7 +374,7 @@ public sealed partial class Nursery : IParkWaiter
         bool ours = record && IsOurs(error!);
         if (record && !ours)
             Fail(error!, child);
-        Parker? wake;
+        object? wake;
         // A cancelled child (every child of a cancelled nursery, W6) records and leaves in one turn of the gate: off the
         // loop, the children finish on several threads at once and contend for it.
         using (new ScopeGate(_scope.Gate))
@@ -374,25 +383,26 @@ public sealed partial class Nursery : IParkWaiter
                 Record(error!, ours: true);
             wake = UnlinkChild(child);
         }
-        wake?.TryWake();
+        // The child is done, nothing of its own is left on this stack: an off-loop join ends here, as Task.WhenAll would.
+        Wake(wake, inline: true);
     }
 
     void EndPendingStart()
     {
-        Parker? wake;
+        object? wake;
         using (new ScopeGate(_scope.Gate))
         {
             _pendingStarts--;
             wake = TakeWaiterIfDone();
         }
-        wake?.TryWake();
+        Wake(wake, inline: false);
     }
 
     /// <summary>Moves a task that called <c>Started</c> from the caller's temporary nursery into this one.</summary>
     internal void Adopt(NurseryTask child)
     {
         var temporary = child.Parent!;
-        Parker? wake;
+        object? wake;
         using (new ScopeGate(temporary._scope.Gate))
             wake = temporary.UnlinkChild(child);
         using (new ScopeGate(_scope.Gate))
@@ -414,7 +424,7 @@ public sealed partial class Nursery : IParkWaiter
             foreach (var scope in own)
                 scope.Reparent(_scope);
         }
-        wake?.TryWake();
+        Wake(wake, inline: false);
     }
 
     /// <summary>The body is done: waits for the children and pending starts, as a schedule point that cancellation does not interrupt.</summary>

@@ -22,6 +22,15 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
         task.OnTaskCompleted();
     };
 
+    // The completion of an off-loop task's body, registered with the flow of the task's first step captured (the task is
+    // the current one in it): .NET runs it in that flow, wherever the body ends, so the current task names the task.
+    static readonly Action s_bodyCompletedInOwnFlow = static () =>
+    {
+        if (CurrentOrNull is not NurseryTask task)
+            throw new InvalidOperationException("An off-loop task's body completed outside its own flow (a bug in Structured).");
+        task.OnTaskCompleted();
+    };
+
     // The delegate until the first step, then the Task it returned (one field: W1 counts a task's bytes).
     object? _bodyOrTask;
     ExecutionContext? _executionContext;
@@ -139,8 +148,13 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
             // Not ConfigureAwait(false): with a SynchronizationContext current, .NET would send that continuation
             // to the thread pool. Captured, it runs inline when the task ends on the loop (the usual case).
             task.GetAwaiter().UnsafeOnCompleted(s_bodyCompletedInOwnContext);
+        else if (Loop is null && ReferenceEquals(CurrentOrNull, this) && !ExecutionContext.IsFlowSuppressed())
+            // Off the loop: the continuation flows the context captured here, in which this task is the current one, so one
+            // static delegate finds it again (the runtime's continuation with a context, 32 B, instead of a delegate bound
+            // to the task, 64 B: docs/performance.md, "The nursery fan-out under the request scope").
+            task.GetAwaiter().OnCompleted(s_bodyCompletedInOwnFlow);
         else
-            // Off the loop, or the body's synchronous part left another context installed: a delegate bound to the task.
+            // The body's synchronous part left another context installed: a delegate bound to the task.
             task.GetAwaiter().UnsafeOnCompleted(OnTaskCompleted);
     }
 

@@ -15,13 +15,47 @@ internal static class TaskTreeText
     /// </remarks>
     [ModuleInitializer]
     [SuppressMessage("Usage", "CA2255:The 'ModuleInitializer' attribute should not be used in libraries", Justification = "It only sets an internal hook of the sibling Loop assembly; no user code, no I/O, and it must not depend on which type is used first.")]
-    internal static void Install() => TaskInfo.DescribeScopes = DescribeScopes;
+    internal static void Install()
+    {
+        TaskInfo.DescribeScopes = DescribeScopes;
+        TaskInfo.DescribeWaitWithoutParker = DescribeOffLoopJoin;
+    }
+
+    /// <summary>The off-loop join <paramref name="task"/> waits in (Nursery+OffLoop.cs: no parker), described as the parker's wait would be; else null.</summary>
+    static string? DescribeOffLoopJoin(TaskInfo task)
+    {
+        foreach (var scope in OutermostScopes(task))
+        {
+            if (JoiningNurseryIn(scope) is { } nursery)
+                return nursery.DescribeJoin();
+        }
+        return null;
+    }
+
+    static Nursery? JoiningNurseryIn(CancelScope scope)
+    {
+        if (scope.Nursery is { IsJoiningOffLoop: true } nursery)
+            return nursery;
+        foreach (var inner in scope.Children())
+        {
+            if (ReferenceEquals(inner.Owner, scope.Owner) && JoiningNurseryIn(inner) is { } found)
+                return found;
+        }
+        return null;
+    }
 
     /// <summary>Appends the cancel scopes <paramref name="task"/> entered, outermost first, with the nurseries' children under them.</summary>
     /// <remarks>Best effort from another thread than the scopes' (the tree may change while it is read).</remarks>
     internal static void DescribeScopes(TaskInfo task, StringBuilder into, string indent)
     {
-        // One outermost scope per flow of the task that is inside a scope, oldest first.
+        var outermost = OutermostScopes(task);
+        for (int i = outermost.Count - 1; i >= 0; i--)
+            DescribeScope(outermost[i], into, indent);
+    }
+
+    /// <summary>One outermost scope per flow of <paramref name="task"/> that is inside a scope (DescribeScopes lists them oldest first).</summary>
+    static List<CancelScope> OutermostScopes(TaskInfo task)
+    {
         var outermost = new List<CancelScope>();
         switch (task.CancelState)
         {
@@ -41,8 +75,7 @@ internal static class TaskTreeText
                 }
                 break;
         }
-        for (int i = outermost.Count - 1; i >= 0; i--)
-            DescribeScope(outermost[i], into, indent);
+        return outermost;
     }
 
     static void DescribeScope(CancelScope scope, StringBuilder into, string indent)
