@@ -86,6 +86,7 @@ public static class Program
             ("plain, Task.WhenAll fan-out", benchmarks.PlainWhenAll),
             ("UseStructuredRequests, Task.WhenAll fan-out", benchmarks.ScopedWhenAll),
             ("UseStructuredRequests, nursery fan-out", benchmarks.ScopedNursery),
+            ("UseStructuredRequests, nursery fan-out, async body", benchmarks.ScopedNurseryAsyncBody),
         ];
         var bytes = new double[cases.Length];
         var cpu = new double[cases.Length];
@@ -116,8 +117,8 @@ public static class Program
         Console.WriteLine("| --- | ---: | ---: | ---: |");
         for (int c = 0; c < cases.Length; c++)
         {
-            // The twins: each scoped case against the plain one before it; the nursery against the scoped Task.WhenAll.
-            int twin = c == 6 ? 5 : c % 2 == 1 ? c - 1 : -1;
+            // The twins: each scoped case against the plain one before it; the nurseries against the scoped Task.WhenAll.
+            int twin = c >= 6 ? 5 : c % 2 == 1 ? c - 1 : -1;
             string ratio = twin < 0 ? "" : $"{cpu[c] / cpu[twin]:0.00}x";
             Console.WriteLine($"| {cases[c].Name} | {bytes[c] / 4:0} | {cpu[c] / 4:0} | {ratio} |");
         }

@@ -24,7 +24,7 @@ public class RequestMiddlewareBenchmarks
     DefaultHttpContext _context = null!;
     RequestDelegate _plainSync = null!, _scopedSync = null!;
     RequestDelegate _plainAsync = null!, _scopedAsync = null!;
-    RequestDelegate _plainWhenAll = null!, _scopedWhenAll = null!, _scopedNursery = null!;
+    RequestDelegate _plainWhenAll = null!, _scopedWhenAll = null!, _scopedNursery = null!, _scopedNurseryAsyncBody = null!;
 
     /// <summary>Builds the pipelines and the context.</summary>
     [GlobalSetup]
@@ -41,6 +41,7 @@ public class RequestMiddlewareBenchmarks
         _plainWhenAll = Pipeline(structured: false, WhenAllHandler);
         _scopedWhenAll = Pipeline(structured: true, WhenAllHandler);
         _scopedNursery = Pipeline(structured: true, NurseryHandler);
+        _scopedNurseryAsyncBody = Pipeline(structured: true, NurseryAsyncBodyHandler);
         _context = new DefaultHttpContext();
         _context.Request.Method = HttpMethods.Get;
         _context.Request.Path = "/hello";
@@ -85,6 +86,14 @@ public class RequestMiddlewareBenchmarks
         return Task.CompletedTask;
     });
 
+    // The body awaits once before it returns: Nursery.RunAsync's one async frame (the synchronous body above has none).
+    static Task NurseryAsyncBodyHandler(HttpContext context) => Nursery.RunAsync(static async nursery =>
+    {
+        nursery.StartSoon(BenchServer.ChildAsync);
+        nursery.StartSoon(BenchServer.ChildAsync);
+        await Task.Yield();
+    });
+
     void Invoke(RequestDelegate pipeline) => pipeline(_context).GetAwaiter().GetResult();
 
     /// <summary>Plain: a handler that completes synchronously.</summary>
@@ -114,4 +123,8 @@ public class RequestMiddlewareBenchmarks
     /// <summary>The same two children in a nursery under the request scope.</summary>
     [Benchmark(Description = "UseStructuredRequests, nursery fan-out"), BenchmarkCategory("fanout")]
     public void ScopedNursery() => Invoke(_scopedNursery);
+
+    /// <summary>The same two children, the nursery's body awaiting once before it returns (the one async frame of Nursery.RunAsync).</summary>
+    [Benchmark(Description = "UseStructuredRequests, nursery fan-out, async body"), BenchmarkCategory("fanout")]
+    public void ScopedNurseryAsyncBody() => Invoke(_scopedNurseryAsyncBody);
 }

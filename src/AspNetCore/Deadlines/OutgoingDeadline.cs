@@ -29,30 +29,6 @@ internal static class OutgoingDeadline
     }
 
     /// <summary>
-    /// The scope whose deadline is the calling flow's effective deadline (the earliest up to the nearest shield), or
-    /// null when the flow has no deadline.
-    /// </summary>
-    internal static CancelScope? DeadlineOwner()
-    {
-        var scope = CancelScope.Current;
-        if (scope is null)
-            return null;
-        // The scopes around the calling code cannot exit while it runs; the gate keeps a parent link from moving under us.
-        using var gate = new ScopeGate(scope.Gate);
-        CancelScope? owner = null;
-        var earliest = TimeSpan.MaxValue;
-        for (var s = scope; s is not null; s = s.Parent)
-        {
-            var deadline = s.Deadline;
-            if (deadline < earliest)
-                (earliest, owner) = (deadline, s);
-            if (s.Shield)
-                break;
-        }
-        return owner;
-    }
-
-    /// <summary>
     /// Ends the calling flow as its deadline would, before the deadline: the scope that owns the effective deadline is
     /// cancelled as by its deadline (<c>FailAfter</c> throws <see cref="TimeoutException"/>, <c>MoveOnAfter</c> moves on, a
     /// request's scope answers 504), with its deadline's reason followed by <paramref name="what"/> (the hop that ran
@@ -64,7 +40,7 @@ internal static class OutgoingDeadline
     internal static async ValueTask EndAsDeadlineAsync(string what)
     {
         Checkpoint.ThrowIfCancelled();
-        if (DeadlineOwner() is { } owner && owner.Deadline is var deadline && deadline != TimeSpan.MaxValue)
+        if (CancelScope.CurrentDeadlineOwner is { } owner && owner.Deadline is var deadline && deadline != TimeSpan.MaxValue)
         {
             string reason = owner.DeadlineReason(deadline.Ticks, Time.Now.Ticks) + " " + what;
             owner.RequestCancel(reason, byDeadline: true);

@@ -43,6 +43,15 @@ public sealed class StructuredDeadlineHandler : DelegatingHandler
         Margin = margin;
     }
 
+    /// <summary>
+    /// The innermost handler of <c>AddStructuredDeadlines()</c> behind a <see cref="StructuredScopeLinkHandler"/>, which
+    /// links the calling code's scope to the whole send already: then each attempt does not link it again.
+    /// </summary>
+    internal StructuredDeadlineHandler(string headerName, TimeSpan margin, bool scopeLinkedOutside)
+        : this(headerName, margin)
+        => _scopeLinkedOutside = scopeLinkedOutside;
+
+    readonly bool _scopeLinkedOutside;
     volatile bool _chainChecked;
 
     /// <summary>The header the remaining time is sent in.</summary>
@@ -108,7 +117,8 @@ public sealed class StructuredDeadlineHandler : DelegatingHandler
 
     async Task<HttpResponseMessage> SendLinkedAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
-        var scopeToken = CancelScope.CurrentToken;
+        // Behind the outer half the token already follows the scope, which turns its end into its own Cancelled there.
+        var scopeToken = _scopeLinkedOutside ? CancellationToken.None : CancelScope.CurrentToken;
         if (!scopeToken.CanBeCanceled)
             return await base.SendAsync(request, cancellationToken);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, scopeToken);

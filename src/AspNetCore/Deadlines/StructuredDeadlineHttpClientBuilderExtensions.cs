@@ -42,9 +42,11 @@ public static class StructuredDeadlineHttpClientBuilderExtensions
         // between attempts.
         builder.Services.PostConfigure<HttpClientFactoryOptions>(builder.Name, options => options.HttpMessageHandlerBuilderActions.Add(handlers =>
         {
-            if (handlers.AdditionalHandlers.Count > 0)
+            // The scope is linked once per send: by the outer half when there is one, else by the deadline handler.
+            bool linkOutside = handlers.AdditionalHandlers.Count > 0;
+            if (linkOutside)
                 handlers.AdditionalHandlers.Insert(0, new StructuredScopeLinkHandler());
-            handlers.AdditionalHandlers.Add(new StructuredDeadlineHandler(headerName, margin));
+            handlers.AdditionalHandlers.Add(new StructuredDeadlineHandler(headerName, margin, scopeLinkedOutside: linkOutside));
         }));
         return builder;
     }

@@ -60,12 +60,7 @@ public sealed class StructuredRequestOptions
     public TimeSpan AbandonTimeout
     {
         get => _abandonTimeout;
-        set
-        {
-            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
-                throw new ArgumentOutOfRangeException(nameof(value), value, "StructuredRequestOptions.AbandonTimeout must be zero or more, or Timeout.InfiniteTimeSpan to wait without limit.");
-            _abandonTimeout = value;
-        }
+        set => _abandonTimeout = AbandonTimeoutOption.Checked(value, nameof(StructuredRequestOptions));
     }
 
     /// <summary>

@@ -47,12 +47,7 @@ public sealed class StructuredServiceOptions
     public TimeSpan AbandonTimeout
     {
         get => _abandonTimeout;
-        set
-        {
-            if (value < TimeSpan.Zero && value != Timeout.InfiniteTimeSpan)
-                throw new ArgumentOutOfRangeException(nameof(value), value, "StructuredServiceOptions.AbandonTimeout must be zero or more, or Timeout.InfiniteTimeSpan to wait without limit.");
-            _abandonTimeout = value;
-        }
+        set => _abandonTimeout = AbandonTimeoutOption.Checked(value, nameof(StructuredServiceOptions));
     }
 
     /// <summary>

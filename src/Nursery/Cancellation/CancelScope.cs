@@ -163,16 +163,39 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
             using var gate = new ScopeGate(scope.Gate);
             if (scope.EffectiveCanceller is not null)
                 return TimeSpan.MinValue;
-            var earliest = TimeSpan.MaxValue;
-            for (var s = scope; s is not null; s = s.Parent)
-            {
-                if (s._deadline < earliest)
-                    earliest = s._deadline;
-                if (s._shield)
-                    break;
-            }
-            return earliest;
+            return DeadlineOwnerFrom(scope)?._deadline ?? TimeSpan.MaxValue;
         }
+    }
+
+    /// <summary>
+    /// The scope whose deadline is <see cref="CurrentEffectiveDeadline"/> (the innermost of the earliest, up to the nearest
+    /// shield), or null when none has a deadline: Structured.AspNetCore ends a call as that scope's deadline.
+    /// </summary>
+    internal static CancelScope? CurrentDeadlineOwner
+    {
+        get
+        {
+            var scope = Current;
+            if (scope is null)
+                return null;
+            using var gate = new ScopeGate(scope.Gate);
+            return DeadlineOwnerFrom(scope);
+        }
+    }
+
+    // The walk of both: the caller holds the gate, so that a parent link cannot move under it.
+    static CancelScope? DeadlineOwnerFrom(CancelScope scope)
+    {
+        CancelScope? owner = null;
+        var earliest = TimeSpan.MaxValue;
+        for (var s = scope; s is not null; s = s.Parent)
+        {
+            if (s._deadline < earliest)
+                (earliest, owner) = (s._deadline, s);
+            if (s._shield)
+                break;
+        }
+        return owner;
     }
 
     /// <summary>Whether cancellation was requested: by <see cref="Cancel(string?)"/>, or by the deadline passing.</summary>
