@@ -3,8 +3,8 @@ namespace Structured;
 // Nursery, part: the errors its children and body end with, kept until the nursery closes, and what it throws then.
 public sealed partial class Nursery
 {
-    List<Exception>? _errors;
-    // Whether every error in _errors is one of our cancellations (what a cancelled nursery's children end with, W6): then
+    // The errors themselves are in the rare parts (NurseryRareParts.Errors): most nurseries end without one.
+    // Whether every error recorded is one of our cancellations (what a cancelled nursery's children end with, W6): then
     // the scope's exit gets the first alone, not an aggregate copy of them all that it would strip again at once.
     bool _errorsAreOurCancellations = true;
 
@@ -42,7 +42,7 @@ public sealed partial class Nursery
         {
             // The same exception twice: a child's error that a sibling or the body awaited (ChildResult.WaitAsync) and let
             // go. It is one failure, reported once, under the task it came from.
-            if (_errors is not null && _errors.Contains(error))
+            if (_rare?.Errors is { } errors && errors.Contains(error))
                 return;
             Record(error, ours: false);
         }
@@ -54,7 +54,7 @@ public sealed partial class Nursery
     /// <summary>Keeps an error for the nursery's exit. Caller holds the gate.</summary>
     void Record(Exception error, bool ours)
     {
-        (_errors ??= []).Add(error);
+        ((_rare ??= new()).Errors ??= []).Add(error);
         _errorsAreOurCancellations &= ours;
     }
 
@@ -66,12 +66,13 @@ public sealed partial class Nursery
         using (new ScopeGate(_scope.Gate))
         {
             _closed = true;
-            errors = _errors;
-            _errors = null;
+            errors = _rare?.Errors;
+            if (errors is not null)
+                _rare!.Errors = null;
             onlyOurCancellations = _errorsAreOurCancellations;
         }
         // Only cancellations: the scope catches them all or lets them go as one (the first), so it gets the first alone.
-        Exception? collected = errors is null ? null : onlyOurCancellations ? errors[0] : FailedTask.Aggregate(errors, _owner.Name);
+        Exception? collected = errors is null ? null : onlyOurCancellations ? errors[0] : FailedTask.Aggregate(errors, OwnerTask.Name);
         var remaining = _scope.Exit(task, collected);
         if (remaining is AggregateException aggregate && aggregate.InnerExceptions.All(CancelScope.IsOurCancellation))
             return aggregate.InnerExceptions[0];

@@ -23,7 +23,7 @@ public sealed partial class Nursery
     {
         if (TaskInfo.CurrentOrNull is not { Loop: null } task || StructuredTracing.Source.HasListeners() || ExecutionContext.Capture() is not { } callerContext)
             return null;
-        var nursery = new Nursery(task);
+        var nursery = new Nursery();
         nursery._scope.Enter(task);
         Task result;
         Task? bodyTask = null;
@@ -77,7 +77,7 @@ public sealed partial class Nursery
             if (_live > 0 || _pendingStarts > 0)
             {
                 // Off the loop nobody else tracks the task: the task tree shows it blocked on this (TaskTreeText.WaitingOn).
-                _owner.State = TaskState.Blocked;
+                OwnerTask.State = TaskState.Blocked;
                 _waiting = this;
                 return joined;
             }
@@ -90,12 +90,12 @@ public sealed partial class Nursery
     /// <summary>Ends an off-loop join (<see cref="JoinOffLoop"/>): closes the nursery, leaves its scope and completes the join's Task with the outcome.</summary>
     void EndJoin()
     {
-        if (_owner.State == TaskState.Blocked)
-            _owner.State = TaskState.Runnable;
+        if (OwnerTask.State == TaskState.Blocked)
+            OwnerTask.State = TaskState.Runnable;
         Exception? error;
         try
         {
-            error = Close(_owner);
+            error = Close(OwnerTask);
         }
         catch (Exception e)
         {

@@ -12,7 +12,7 @@ public sealed partial class Nursery
     /// then <see cref="CloseOwnScope"/>, which leaves the scope.
     /// </summary>
     internal static Nursery OpenInOwnScope(TaskInfo owner, CancelScope scope)
-        => new(owner, scope) { Activity = NurseryTelemetry.NurseryOpening(owner) };
+        => new(scope) { Activity = NurseryTelemetry.NurseryOpening(owner) };
 
     /// <summary>
     /// The body ended with <paramref name="error"/> (or null): records it as <see cref="RunAsync(Func{Nursery, Task})"/>

@@ -30,7 +30,6 @@ namespace Structured;
 public sealed partial class Nursery : IParkWaiter
 {
     readonly CancelScope _scope;
-    readonly TaskInfo _owner;
     NurseryTask? _firstChild, _lastChild;
     int _live;
     int _pendingStarts;
@@ -39,18 +38,24 @@ public sealed partial class Nursery : IParkWaiter
     // Who waits for the last child: the parent's parker, or this nursery itself for a join off the loop (Nursery+OffLoop.cs).
     object? _waiting;
 
-    Nursery(TaskInfo owner)
-        : this(owner, new CancelScope())
+    Nursery()
+        : this(new CancelScope())
     {
     }
 
     // With the scope of its own that the caller made (and enters): Nursery+OwnScope.cs.
-    Nursery(TaskInfo owner, CancelScope scope)
+    Nursery(CancelScope scope)
     {
-        _owner = owner;
         _scope = scope;
         scope.Nursery = this;
     }
+
+    // The task that opened the nursery: its scope's owner, which entered it (no field of its own: a nursery per request).
+    TaskInfo OwnerTask => _scope.Owner!;
+
+    // The errors, the activity and the quiet-end test, which few nurseries have: one object made on first use (set
+    // before the nursery is shared, or under the scope's gate for the errors), so that a request's fan-out stays small.
+    NurseryRareParts? _rare;
 
     /// <summary>The nursery's own cancel scope: cancel it to cancel the body and every child.</summary>
     public CancelScope CancelScope => _scope;
@@ -69,7 +74,15 @@ public sealed partial class Nursery : IParkWaiter
     }
 
     /// <summary>The nursery's activity while a tracing listener sampled it, else null (docs/observability.md).</summary>
-    internal Activity? Activity { get; private init; }
+    internal Activity? Activity
+    {
+        get => _rare?.Activity;
+        private init
+        {
+            if (value is not null)
+                (_rare ??= new()).Activity = value;
+        }
+    }
 
     /// <summary>Whether the nursery has finished and takes no more children.</summary>
     public bool IsClosed => _closed;
@@ -112,7 +125,7 @@ public sealed partial class Nursery : IParkWaiter
 
     static async Task RunCoreAsync(TaskInfo task, Func<Nursery, Task> body)
     {
-        var nursery = new Nursery(task) { Activity = NurseryTelemetry.NurseryOpening(task) };
+        var nursery = new Nursery { Activity = NurseryTelemetry.NurseryOpening(task) };
         nursery._scope.Enter(task);
         Exception? bodyError = null;
         Task? bodyTask = null;
@@ -227,7 +240,7 @@ public sealed partial class Nursery : IParkWaiter
     }
 
     /// <inheritdoc/>
-    public override string ToString() => $"nursery of task '{_owner.Name}' ({_live} children{(_closed ? ", closed" : "")})";
+    public override string ToString() => $"nursery of task '{_scope.Owner?.Name}' ({_live} children{(_closed ? ", closed" : "")})";
 
     async Task<T> StartCore<T>(Func<StartedHandle<T>, Task> function, string? name, Delegate nameSource)
     {
@@ -366,7 +379,11 @@ public sealed partial class Nursery : IParkWaiter
     /// children start, by Structured.Hosting on a service's root nursery: a task that stops on the host's stopping token
     /// (an OperationCanceledException with that token) has done what it was asked, like a BackgroundService.
     /// </summary>
-    internal Func<Exception, bool>? IsQuietEnd { get; set; }
+    internal Func<Exception, bool>? IsQuietEnd
+    {
+        get => _rare?.IsQuietEnd;
+        set => (_rare ??= new()).IsQuietEnd = value;
+    }
 
     internal void ChildFinished(NurseryTask child, Exception? error)
     {

@@ -33,7 +33,6 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
 
     // The delegate until the first step, then the Task it returned (one field: W1 counts a task's bytes).
     object? _bodyOrTask;
-    ExecutionContext? _executionContext;
 
     /// <param name="name">The task's name, or null to name it after its delegate.</param>
     /// <param name="loop">Its loop, or null for the thread pool.</param>
@@ -48,8 +47,9 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     /// <summary>The Task the task's function returned, once it ran (read by Structured.Testing to name what a task awaits outside the loop).</summary>
     internal Task? BodyTask => _bodyOrTask as Task;
 
-    // Until the end, the task's TaskTelemetry while a listener measures it; then what the task's function threw, or
-    // null (one field: W1 counts a task's bytes).
+    // Until the first step, the spawner's ExecutionContext (inside the TaskTelemetry while a listener measures tasks);
+    // until the end, the task's TaskTelemetry or null; then what the task's function threw, or null (one field: W1
+    // counts a task's bytes, and a fan-out's children are a request's).
     object? _telemetryOrError;
 
     /// <summary>What the task's function threw, or null; set just before the loop reports the exit (read by Structured.Testing's trace).</summary>
@@ -62,8 +62,16 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     internal void Start(Delegate body)
     {
         _bodyOrTask = body;
-        _executionContext = ExecutionContext.Capture();
-        _telemetryOrError = NurseryTelemetry.TaskStarting(this);
+        var context = ExecutionContext.Capture();
+        if (NurseryTelemetry.TaskStarting(this) is { } telemetry)
+        {
+            telemetry.StartContext = context;
+            _telemetryOrError = telemetry;
+        }
+        else
+        {
+            _telemetryOrError = context;
+        }
         if (Loop is { } loop)
         {
             loop.RegisterTask(this);
@@ -105,7 +113,7 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     {
         // Most spawns happen in the loop thread's own context: then ExecutionContext.Run (its save and restore)
         // is not needed, only a restore if a synchronous body changed an AsyncLocal of that context.
-        var context = _executionContext;
+        var context = _telemetryOrError is TaskTelemetry telemetry ? telemetry.StartContext : _telemetryOrError as ExecutionContext;
         var current = ExecutionContext.Capture();
         if (context is null || ReferenceEquals(context, current))
         {
@@ -140,7 +148,11 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
         {
             task = Task.FromException(e);
         }
-        _executionContext = null;
+        // The spawner's context is not needed any more: the slot keeps the telemetry, if any, until the end.
+        if (_telemetryOrError is TaskTelemetry tracked)
+            tracked.StartContext = null;
+        else
+            _telemetryOrError = null;
         _bodyOrTask = task;
         if (task.IsCompleted)
             Complete();

@@ -19,4 +19,7 @@ internal sealed class TaskTelemetry
 
     /// <summary>The task's activity, once started, if a listener sampled it.</summary>
     internal Activity? Activity;
+
+    /// <summary>The spawner's ExecutionContext, from the spawn to the task's first step (the task's own slot holds this object meanwhile).</summary>
+    internal ExecutionContext? StartContext;
 }
