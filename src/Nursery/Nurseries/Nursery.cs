@@ -424,7 +424,6 @@ public sealed partial class Nursery : IParkWaiter
             wake = temporary.UnlinkChild(child);
         using (new ScopeGate(_scope.Gate))
             LinkChild(child);
-        child.Parent = this;
         // The scopes the child entered so far hang under the temporary nursery's scope (one per flow of the child).
         List<CancelScope>? own = null;
         using (new ScopeGate(temporary._scope.Gate))
@@ -435,6 +434,7 @@ public sealed partial class Nursery : IParkWaiter
                     (own ??= []).Add(scope);
             }
         }
+        // The child's parent from here on (NurseryTask.Parent reads it from the child's root scope).
         child.CancelState = _scope;
         if (own is not null)
         {

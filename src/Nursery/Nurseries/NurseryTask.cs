@@ -39,10 +39,16 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     /// <param name="parent">Its nursery; null for a root task, whose parker (its context, on a loop) is made now.</param>
     internal NurseryTask(string? name, Loop? loop, Nursery? parent)
         : base(name, loop, parkerOnFirstStep: parent is not null)
-        => Parent = parent;
+    {
+    }
 
     /// <summary>The nursery the task runs in: the caller's temporary nursery before <c>Started</c>, the target after.</summary>
-    public Nursery? Parent { get; internal set; }
+    /// <remarks>
+    /// Read from the task's root scope, which is that nursery's scope (the nursery sets it as it links the child, and again
+    /// as it adopts it): no field of its own, since W1 counts a task's bytes and a request's fan-out its children's.
+    /// A root task's scopes are its own (or a TopLevelScopes list): it has no parent.
+    /// </remarks>
+    public Nursery? Parent => CancelState is CancelScope scope && !ReferenceEquals(scope.Owner, this) ? scope.Nursery : null;
 
     /// <summary>The Task the task's function returned, once it ran (read by Structured.Testing to name what a task awaits outside the loop).</summary>
     internal Task? BodyTask => _bodyOrTask as Task;
