@@ -274,6 +274,29 @@ internal sealed class StructuredFacts
         return false;
     }
 
+    /// <summary>
+    /// Whether an await of a call of <paramref name="method"/> is a checkpoint, judged by the callee alone (STR112's
+    /// checkpoints, STR113's reachable waits): false for a <c>[NotACheckpoint]</c> member; true for Structured's API
+    /// (every operation is a cancel point) and a delegate's Invoke (the delegate is judged where it is written); null
+    /// when the call decides (the tokens it is given, whether the callee is the compilation's own source).
+    /// </summary>
+    public static bool? IsCheckpointCallee(IMethodSymbol method)
+    {
+        if (method.ReducedFrom is { } reduced)
+        {
+            method = reduced;
+        }
+        if (IsNotACheckpoint(method))
+        {
+            return false;
+        }
+        if (IsStructuredApi(method) || method.MethodKind == MethodKind.DelegateInvoke)
+        {
+            return true;
+        }
+        return null;
+    }
+
     /// <summary>Declared in an assembly of Structured (Structured.Hosting's extension methods live in Microsoft.Extensions.Hosting).</summary>
     public static bool IsFromStructuredAssembly(ISymbol symbol) =>
         symbol.ContainingAssembly?.Name is { } name && name.StartsWith("Structured.", StringComparison.Ordinal) && name != "Structured.Analyzers";

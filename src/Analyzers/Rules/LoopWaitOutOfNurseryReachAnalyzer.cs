@@ -98,17 +98,12 @@ public sealed class LoopWaitOutOfNurseryReachAnalyzer : DiagnosticAnalyzer
         {
             return Reach.Reachable;
         }
-        if (method.ReducedFrom is { } reduced)
+        switch (StructuredFacts.IsCheckpointCallee(method))
         {
-            method = reduced;
-        }
-        if (StructuredFacts.IsNotACheckpoint(method))
-        {
-            return Reach.NotAWait;
-        }
-        if (StructuredFacts.IsStructuredApi(method) || method.MethodKind == MethodKind.DelegateInvoke)
-        {
-            return Reach.Reachable;
+            case false:
+                return Reach.NotAWait;
+            case true:
+                return Reach.Reachable;
         }
         var tokens = call.ArgumentList.Arguments.Where(a => StructuredFacts.Is(model.GetTypeInfo(a.Expression, ct).Type, facts.CancellationToken)).ToList();
         if (tokens.Any(a => facts.IsScopeToken(a.Expression, model, ct)))

@@ -416,17 +416,12 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
                 return true;
             }
             var method = invocation.TargetMethod;
-            if (method.ReducedFrom is { } reduced)
+            if (StructuredFacts.IsCheckpointCallee(method) is { } known)
             {
-                method = reduced;
+                return known;
             }
-            if (StructuredFacts.IsNotACheckpoint(method))
-            {
-                return false;
-            }
-            if (StructuredFacts.IsStructuredApi(method) ||
-                method.MethodKind == MethodKind.DelegateInvoke ||
-                method.Locations.Any(l => l.IsInSource))
+            // The compilation's own code is judged by this rule where it is declared.
+            if (method.Locations.Any(l => l.IsInSource))
             {
                 return true;
             }
