@@ -53,6 +53,8 @@ internal sealed class StructuredFacts
         OperationCanceledException = compilation.GetTypeByMetadataName("System.OperationCanceledException");
         Thread = compilation.GetTypeByMetadataName("System.Threading.Thread");
         CancellationToken = compilation.GetTypeByMetadataName("System.Threading.CancellationToken");
+        TimeSpan = compilation.GetTypeByMetadataName("System.TimeSpan");
+        ListOfT = compilation.GetTypeByMetadataName("System.Collections.Generic.List`1");
         NetworkStream = compilation.GetTypeByMetadataName("System.Net.Sockets.NetworkStream");
         Tcp = compilation.GetTypeByMetadataName("Structured.Tcp");
         StructuredService = compilation.GetTypeByMetadataName("Structured.StructuredService");
@@ -79,6 +81,8 @@ internal sealed class StructuredFacts
     public INamedTypeSymbol? OperationCanceledException { get; }
     public INamedTypeSymbol? Thread { get; }
     public INamedTypeSymbol? CancellationToken { get; }
+    public INamedTypeSymbol? TimeSpan { get; }
+    public INamedTypeSymbol? ListOfT { get; }
     public INamedTypeSymbol? NetworkStream { get; }
     public INamedTypeSymbol? Tcp { get; }
     public INamedTypeSymbol? StructuredService { get; }

@@ -45,7 +45,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
         }
         else if (method.Name is "Wait" or "WaitAll" or "WaitAny" && StructuredFacts.Is(method.ContainingType?.OriginalDefinition, facts.Task))
         {
-            if (method.Name == "Wait" && AwaitedBefore(TaskOf(access.Expression), invocation, context))
+            if (method.Name == "Wait" && AwaitedBefore(TaskOf(access.Expression), invocation, context, facts))
             {
                 return;
             }
@@ -54,7 +54,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
         else if (method.Name == "GetResult" && access.Expression is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "GetAwaiter" } getAwaiter } &&
             facts.IsTaskLike(context.SemanticModel.GetTypeInfo(getAwaiter.Expression, context.CancellationToken).Type))
         {
-            if (AwaitedBefore(TaskOf(getAwaiter.Expression), invocation, context))
+            if (AwaitedBefore(TaskOf(getAwaiter.Expression), invocation, context, facts))
             {
                 return;
             }
@@ -74,7 +74,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
             !facts.InStructuredCode(access, context.SemanticModel, context.Options, context.CancellationToken) ||
             context.SemanticModel.GetSymbolInfo(access, context.CancellationToken).Symbol is not IPropertySymbol property ||
             !facts.IsTaskLike(property.ContainingType) ||
-            AwaitedBefore(TaskOf(access.Expression), access, context))
+            AwaitedBefore(TaskOf(access.Expression), access, context, facts))
         {
             return;
         }
@@ -92,7 +92,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
     /// read earlier in the function or in the condition around the read (a fast path).</item>
     /// </list>
     /// </summary>
-    private static bool AwaitedBefore(ExpressionSyntax task, SyntaxNode use, SyntaxNodeAnalysisContext context)
+    private static bool AwaitedBefore(ExpressionSyntax task, SyntaxNode use, SyntaxNodeAnalysisContext context, StructuredFacts facts)
     {
         var model = context.SemanticModel;
         var ct = context.CancellationToken;
@@ -100,7 +100,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
         {
             task = p.Expression;
         }
-        if (task is AwaitExpressionSyntax direct && IsWhenAny(direct, model, ct))
+        if (task is AwaitExpressionSyntax direct && IsWhenAny(direct, model, facts, ct))
         {
             return true;
         }
@@ -114,7 +114,7 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
             return false;
         }
         if (symbol is ILocalSymbol local && local.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(ct) is VariableDeclaratorSyntax { Initializer.Value: AwaitExpressionSyntax init } &&
-            IsWhenAny(init, model, ct))
+            IsWhenAny(init, model, facts, ct))
         {
             return true;
         }
@@ -132,14 +132,14 @@ public sealed class BlockingCallAnalyzer : DiagnosticAnalyzer
         {
             names.Add(collection);
         }
-        return own.OfType<AwaitExpressionSyntax>().Any(a => !IsWhenAny(a, model, ct) &&
+        return own.OfType<AwaitExpressionSyntax>().Any(a => !IsWhenAny(a, model, facts, ct) &&
             a.DescendantNodes().OfType<IdentifierNameSyntax>().Any(n => names.Any(s => s.Name == n.Identifier.ValueText) &&
                 names.Contains(model.GetSymbolInfo(n, ct).Symbol, SymbolEqualityComparer.Default)));
     }
 
-    private static bool IsWhenAny(AwaitExpressionSyntax await, SemanticModel model, CancellationToken ct) =>
+    private static bool IsWhenAny(AwaitExpressionSyntax await, SemanticModel model, StructuredFacts facts, CancellationToken ct) =>
         StructuredFacts.Awaited(await) is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax { Name.Identifier.ValueText: "WhenAny" } } call &&
-        model.GetSymbolInfo(call, ct).Symbol is IMethodSymbol { ContainingType.Name: "Task" };
+        model.GetSymbolInfo(call, ct).Symbol is IMethodSymbol method && StructuredFacts.Is(method.ContainingType, facts.Task);
 
     /// <summary>The task a read is of: <c>tasks[i]</c> stands for <c>tasks</c>.</summary>
     private static ExpressionSyntax TaskOf(ExpressionSyntax expression) =>

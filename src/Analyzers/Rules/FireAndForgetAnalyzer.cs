@@ -59,7 +59,7 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
         // (Assert.Throws<ArgumentException>(() => F(bad)), a test's Expect(() => ...)): only callbacks known to run the
         // delegate for its effect are judged there.
         if (lambda.Parent is ArgumentSyntax { Parent: ArgumentListSyntax { Parent: InvocationExpressionSyntax call } } &&
-            !(context.SemanticModel.GetSymbolInfo(call, context.CancellationToken).Symbol is IMethodSymbol target && IsCallbackRegistration(target)))
+            !(context.SemanticModel.GetSymbolInfo(call, context.CancellationToken).Symbol is IMethodSymbol target && IsCallbackRegistration(target, facts)))
         {
             return;
         }
@@ -68,9 +68,10 @@ public sealed class FireAndForgetAnalyzer : DiagnosticAnalyzer
     }
 
     /// <summary>CancellationToken.Register / UnsafeRegister, List&lt;T&gt;.ForEach, Array.ForEach: they run the delegate for its effect.</summary>
-    private static bool IsCallbackRegistration(IMethodSymbol method) =>
-        method.Name is "Register" or "UnsafeRegister" && method.ContainingType?.Name == "CancellationToken" ||
-        method.Name == "ForEach" && method.ContainingType?.Name is "List" or "Array";
+    private static bool IsCallbackRegistration(IMethodSymbol method, StructuredFacts facts) =>
+        method.Name is "Register" or "UnsafeRegister" && StructuredFacts.Is(method.ContainingType, facts.CancellationToken) ||
+        method.Name == "ForEach" && (StructuredFacts.Is(method.ContainingType?.OriginalDefinition, facts.ListOfT) ||
+            method.ContainingType?.SpecialType == SpecialType.System_Array);
 
     private static void Analyze(SyntaxNodeAnalysisContext context, StructuredFacts facts)
     {

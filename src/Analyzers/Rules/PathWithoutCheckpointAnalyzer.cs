@@ -427,7 +427,7 @@ public sealed class PathWithoutCheckpointAnalyzer : DiagnosticAnalyzer
             }
             // Task.WhenAll / WhenAny of checkpoints (Task.WhenAll(CancelScope.FailAfter(...), CancelScope.FailAfter(...)),
             // or of task variables: unknown) waits in them.
-            if (method.Name is "WhenAll" or "WhenAny" && method.ContainingType?.Name == "Task")
+            if (method.Name is "WhenAll" or "WhenAny" && StructuredFacts.Is(method.ContainingType, facts.Task))
             {
                 return invocation.Arguments.SelectMany(a => a.Value is IArrayCreationOperation { Initializer: { } init } ? (IEnumerable<IOperation>)init.ElementValues : new[] { a.Value })
                     .Any(IsCheckpointAwaitable);

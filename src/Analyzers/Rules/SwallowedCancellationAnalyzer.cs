@@ -109,7 +109,7 @@ public sealed class SwallowedCancellationAnalyzer : DiagnosticAnalyzer
         foreach (var argument in StructuredFacts.OwnNodes(tryStatement.Block).OfType<ArgumentSyntax>())
         {
             if (argument.Expression is LiteralExpressionSyntax or DefaultExpressionSyntax ||
-                model.GetTypeInfo(argument.Expression, ct).Type?.ToDisplayString() != "System.Threading.CancellationToken")
+                !StructuredFacts.Is(model.GetTypeInfo(argument.Expression, ct).Type, facts.CancellationToken))
             {
                 continue;
             }

@@ -32,14 +32,14 @@ public sealed class TaskYieldAnalyzer : DiagnosticAnalyzer
         {
             return;
         }
-        if (method.Name == "Delay" && !(invocation.ArgumentList.Arguments.Count == 1 && IsZero(invocation.ArgumentList.Arguments[0].Expression, context)))
+        if (method.Name == "Delay" && !(invocation.ArgumentList.Arguments.Count == 1 && IsZero(invocation.ArgumentList.Arguments[0].Expression, context, facts)))
         {
             return;
         }
         context.ReportDiagnostic(Diagnostic.Create(Descriptors.STR104, invocation.GetLocation(), invocation.ToString()));
     }
 
-    private static bool IsZero(ExpressionSyntax argument, SyntaxNodeAnalysisContext context)
+    private static bool IsZero(ExpressionSyntax argument, SyntaxNodeAnalysisContext context, StructuredFacts facts)
     {
         var constant = context.SemanticModel.GetConstantValue(argument, context.CancellationToken);
         if (constant.HasValue)
@@ -47,6 +47,6 @@ public sealed class TaskYieldAnalyzer : DiagnosticAnalyzer
             return constant.Value is 0;
         }
         return argument is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "Zero" } zero &&
-            context.SemanticModel.GetSymbolInfo(zero, context.CancellationToken).Symbol is IFieldSymbol { ContainingType.Name: "TimeSpan" };
+            context.SemanticModel.GetSymbolInfo(zero, context.CancellationToken).Symbol is IFieldSymbol field && StructuredFacts.Is(field.ContainingType, facts.TimeSpan);
     }
 }
