@@ -15,7 +15,7 @@ namespace Structured.Analyzers;
 /// a function that hands the parameter to other code (passes it on, stores it, captures it) is not judged.
 /// </remarks>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
-public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
+public sealed partial class StartedNotCalledAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc/>
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(Descriptors.STR110);
@@ -53,7 +53,7 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
             var graph = context.GetControlFlowGraph(block);
             if (context.OwningSymbol is IMethodSymbol method)
             {
-                Check(graph, method, context, facts);
+                Check(graph, method, context, facts, new LocalFunctionNames());
             }
             return;
         }
@@ -62,13 +62,14 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
     private static bool IsStarted(ITypeSymbol type, StructuredFacts facts) =>
         StructuredFacts.Is(type.OriginalDefinition, facts.IStarted) || StructuredFacts.Is(type.OriginalDefinition, facts.IStartedOfT);
 
-    private static void Check(ControlFlowGraph graph, IMethodSymbol function, OperationBlockAnalysisContext context, StructuredFacts facts)
+    private static void Check(ControlFlowGraph graph, IMethodSymbol function, OperationBlockAnalysisContext context, StructuredFacts facts,
+        LocalFunctionNames localNames)
     {
         // An optional or nullable IStarted (started?.Started()) is a function that may run without StartAsync.
         foreach (var parameter in function.Parameters.Where(p => IsStarted(p.Type, facts) && !p.HasExplicitDefaultValue &&
             p.NullableAnnotation != NullableAnnotation.Annotated))
         {
-            if (!Escapes(graph, parameter) && CanFinishWithoutStarted(graph, parameter))
+            if (!Escapes(graph, parameter) && CanFinishWithoutStarted(graph, parameter, localNames))
             {
                 var location = parameter.Locations.FirstOrDefault();
                 if (location is not null && location.IsInSource)
@@ -79,12 +80,12 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
         }
         foreach (var nested in graph.Blocks.SelectMany(OperationsOf).SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>())
         {
-            Check(graph.GetAnonymousFunctionControlFlowGraph(nested, context.CancellationToken), nested.Symbol, context, facts);
+            Check(graph.GetAnonymousFunctionControlFlowGraph(nested, context.CancellationToken), nested.Symbol, context, facts, localNames);
         }
         // A startable that is a local function: await nursery.StartAsync(ServeAsync); async Task ServeAsync(IStarted started) { ... }
         foreach (var local in graph.LocalFunctions)
         {
-            Check(graph.GetLocalFunctionControlFlowGraph(local, context.CancellationToken), local, context, facts);
+            Check(graph.GetLocalFunctionControlFlowGraph(local, context.CancellationToken), local, context, facts, localNames);
         }
     }
 
@@ -95,7 +96,7 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
     /// <c>started.Started(...)</c>; a helper given the parameter (<c>Ready(started)</c>, judged as calling it); a call of a
     /// local function that names the parameter (it captures it, and is taken to call it).
     /// </summary>
-    private static bool IsStartedCall(IOperation operation, IParameterSymbol parameter)
+    private static bool IsStartedCall(IOperation operation, IParameterSymbol parameter, LocalFunctionNames localNames)
     {
         if (operation is not IInvocationOperation call)
         {
@@ -110,9 +111,7 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
         {
             return true;
         }
-        return call.TargetMethod.MethodKind == MethodKind.LocalFunction &&
-            call.TargetMethod.DeclaringSyntaxReferences.Any(r => r.GetSyntax().DescendantNodes()
-                .OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>().Any(n => n.Identifier.ValueText == parameter.Name));
+        return call.TargetMethod.MethodKind == MethodKind.LocalFunction && localNames.Of(call.TargetMethod).Contains(parameter.Name);
     }
 
     /// <summary>
@@ -142,9 +141,12 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
         lambda.Syntax.DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.IdentifierNameSyntax>()
             .Any(n => n.Identifier.ValueText == parameter.Name);
 
-    private static bool CanFinishWithoutStarted(ControlFlowGraph graph, IParameterSymbol parameter)
+    private static bool CanFinishWithoutStarted(ControlFlowGraph graph, IParameterSymbol parameter, LocalFunctionNames localNames)
     {
-        var calls = new HashSet<int>(graph.Blocks.Where(b => OperationsOf(b).Any(o => o.DescendantsAndSelf().Any(d => IsStartedCall(d, parameter)))).Select(b => b.Ordinal));
+        // Where each block first calls Started (-1: nowhere), found once for the walk, which may visit a block again.
+        var firstCall = graph.Blocks.Select(b => Array.FindIndex(OperationsOf(b).ToArray(),
+            o => o.DescendantsAndSelf().Any(d => IsStartedCall(d, parameter, localNames)))).ToArray();
+        var calls = new HashSet<int>(graph.Blocks.Where(b => firstCall[b.Ordinal] >= 0).Select(b => b.Ordinal));
         var seen = new HashSet<int>();
         var work = new Stack<BasicBlock>();
         work.Push(graph.Blocks[0]);
@@ -162,7 +164,7 @@ public sealed class StartedNotCalledAnalyzer : DiagnosticAnalyzer
             // Code before the Started call that can throw may enter a catch handler of an enclosing try, which may
             // return before Started: catch (IOException) { return; }.
             var ops = OperationsOf(block).ToArray();
-            var first = Array.FindIndex(ops, o => o.DescendantsAndSelf().Any(d => IsStartedCall(d, parameter)));
+            var first = firstCall[block.Ordinal];
             if (ops.Take(first < 0 ? ops.Length : first).Any(o => o.DescendantsAndSelf().Any(d => d is IInvocationOperation or IAwaitOperation or IObjectCreationOperation or IThrowOperation)))
             {
                 foreach (var handler in Handlers(graph, block))
