@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -20,22 +19,12 @@ namespace Structured.Analyzers;
 /// <c>structured_analyzers.scope = all</c> makes every member count; the others use it as a filter before any
 /// semantic work (a member that names nothing of Structured cannot call it).</para>
 /// </remarks>
-internal sealed class StructuredFacts
+internal sealed partial class StructuredFacts
 {
-    private const string ScopeKey = "structured_analyzers.scope";
     private static readonly ConditionalWeakTable<Compilation, Box> PerCompilation = new();
-    private readonly ConcurrentDictionary<SyntaxNode, bool> _usesStructured = new();
     private readonly Lazy<(HashSet<string> Api, HashSet<string> Types)> _names;
-    private readonly ConcurrentDictionary<SyntaxTree, bool> _treeNamesStructured = new();
-    private readonly object _anyFileLock = new();
     private readonly bool _globalUsing;
-    private static readonly HashSet<string> PlainFilter = new(StringComparer.Ordinal) { "Structured", "StartSoon" };
     private bool? _anyFile;
-
-    private sealed class Box(StructuredFacts? facts)
-    {
-        public StructuredFacts? Facts { get; } = facts;
-    }
 
     private StructuredFacts(Compilation compilation, bool globalUsing)
     {
@@ -94,13 +83,6 @@ internal sealed class StructuredFacts
     public static StructuredFacts? TryCreate(Compilation compilation) =>
         PerCompilation.GetValue(compilation, c => new Box(Create(c))).Facts;
 
-    /// <summary>
-    /// The first filter, before any symbol is looked up: some file contains the identifier <c>Structured</c> or
-    /// <c>StartSoon</c> (without a global using of Structured, no file can name its API otherwise).
-    /// </summary>
-    private static bool AnyFileSaysStructured(Compilation compilation) =>
-        compilation.SyntaxTrees.Any(t => t.GetRoot().DescendantTokens().Any(k => k.IsKind(SyntaxKind.IdentifierToken) && PlainFilter.Contains(k.ValueText)));
-
     private static StructuredFacts? Create(Compilation compilation)
     {
         if (!ReferencesStructured(compilation))
@@ -134,108 +116,6 @@ internal sealed class StructuredFacts
                 register(start, facts);
             }
         });
-    }
-
-    /// <summary>
-    /// The names of the types and members of namespace Structured and below (and "Structured" itself); and apart, the
-    /// names a file must contain to use Structured at all: the namespaces' and types' names, <c>StartSoon</c>, and the
-    /// global using aliases of Structured's types.
-    /// </summary>
-    private static (HashSet<string> Api, HashSet<string> Types) CollectApiNames(Compilation compilation, bool globalUsing)
-    {
-        var names = new HashSet<string>(StringComparer.Ordinal) { "Structured" };
-        var types = new HashSet<string>(StringComparer.Ordinal) { "Structured", "StartSoon" };
-        foreach (var alias in GlobalAliases(compilation))
-        {
-            types.Add(alias);
-        }
-        var root = compilation.GlobalNamespace.GetNamespaceMembers().FirstOrDefault(n => n.Name == "Structured");
-        var work = new Stack<INamespaceOrTypeSymbol>();
-        if (root is not null)
-        {
-            work.Push(root);
-        }
-        while (work.Count > 0)
-        {
-            var container = work.Pop();
-            if (container is INamespaceSymbol ns)
-            {
-                names.Add(ns.Name);
-            }
-            foreach (var member in container.GetMembers())
-            {
-                switch (member)
-                {
-                    case INamespaceOrTypeSymbol nested:
-                        names.Add(nested.Name);
-                        if (globalUsing)
-                        {
-                            types.Add(nested.Name);
-                        }
-                        work.Push(nested);
-                        break;
-                    case IMethodSymbol { MethodKind: MethodKind.Ordinary or MethodKind.PropertyGet } m when m.Name is not ("ToString" or "Equals" or "GetHashCode"):
-                        names.Add(m.Name);
-                        break;
-                    case IPropertySymbol or IFieldSymbol or IEventSymbol:
-                        names.Add(member.Name);
-                        break;
-                }
-            }
-        }
-        return (names, types);
-    }
-
-    /// <summary>
-    /// A file can only name Structured's types after "using Structured;", in "namespace Structured...", or qualified
-    /// (Structured.Nursery): it contains the identifier Structured. Unless a global using imports it (the
-    /// &lt;Using Include="Structured" /&gt; of a project): then its types' names are what a file must contain.
-    /// </summary>
-    private static bool HasGlobalUsing(Compilation compilation) => GlobalUsings(compilation).Any();
-
-    private static IEnumerable<string> GlobalAliases(Compilation compilation) =>
-        GlobalUsings(compilation).Where(d => d.Alias is not null).Select(d => d.Alias!.Name.Identifier.ValueText);
-
-    private static IEnumerable<UsingDirectiveSyntax> GlobalUsings(Compilation compilation) =>
-        compilation.SyntaxTrees
-            .Select(t => t.TryGetRoot(out var root) ? root as CompilationUnitSyntax : null)
-            .SelectMany(u => u?.Usings ?? default)
-            .Where(d => d.GlobalKeyword.IsKind(SyntaxKind.GlobalKeyword) && d.Name?.ToString().Replace("global::", "") is { } imported &&
-                (imported == "Structured" || imported.StartsWith("Structured.", StringComparison.Ordinal)));
-
-    /// <summary>Whether any file of the compilation names Structured (computed once, shared by every analyzer).</summary>
-    private bool AnyFileNamesStructured(Compilation compilation, CancellationToken cancellationToken)
-    {
-        lock (_anyFileLock)
-        {
-            _anyFile ??= compilation.SyntaxTrees.Any(t => TreeNamesStructured(t, cancellationToken));
-            return _anyFile.Value;
-        }
-    }
-
-    /// <summary>
-    /// The cheapest filter, per file: whether it contains the identifier <c>Structured</c> (or <c>StartSoon</c>; with a
-    /// global using of Structured, a name of its types). A file without one cannot name Structured's API, except
-    /// through members of values typed elsewhere (<c>var n = Factory.Nursery(); n.Cancel()</c>): a documented limit.
-    /// </summary>
-    private bool TreeNamesStructured(SyntaxTree tree, CancellationToken cancellationToken)
-    {
-        if (_treeNamesStructured.TryGetValue(tree, out var known))
-        {
-            return known;
-        }
-        var found = false;
-        var filter = _globalUsing ? _names.Value.Types : PlainFilter;
-        foreach (var token in tree.GetRoot(cancellationToken).DescendantTokens())
-        {
-            if (token.IsKind(SyntaxKind.IdentifierToken) && filter.Contains(token.ValueText))
-            {
-                found = true;
-                break;
-            }
-        }
-        _treeNamesStructured.TryAdd(tree, found);
-        return found;
     }
 
     /// <summary>Whether a symbol is declared in the namespace Structured or below it.</summary>
@@ -395,105 +275,6 @@ internal sealed class StructuredFacts
         }
         return false;
     }
-
-    /// <summary>Whether the code at <paramref name="node"/> is "code that uses Structured" (see the type's remarks).</summary>
-    public bool InStructuredCode(SyntaxNode node, SemanticModel model, AnalyzerOptions options, CancellationToken cancellationToken) =>
-        ScopeIsAll(node.SyntaxTree, options) || MemberUsesStructured(node, model, cancellationToken);
-
-    /// <summary>
-    /// Whether the member around <paramref name="node"/> names Structured (see the type's remarks), ignoring
-    /// <c>structured_analyzers.scope</c>: the cheap filter every rule applies before its own semantic work.
-    /// </summary>
-    public bool MemberUsesStructured(SyntaxNode node, SemanticModel model, CancellationToken cancellationToken)
-    {
-        if (!TreeNamesStructured(node.SyntaxTree, cancellationToken))
-        {
-            return false;
-        }
-        var member = EnclosingMember(node);
-        if (_usesStructured.TryGetValue(member, out var known))
-        {
-            return known;
-        }
-        var uses = NamesStructured(member, model, cancellationToken);
-        _usesStructured.TryAdd(member, uses);
-        return uses;
-    }
-
-    /// <summary>
-    /// The member declaration around the node (method, constructor, accessor's property, field, ...), the type
-    /// declaration for its attributes and base list, or the compilation unit for top-level statements.
-    /// </summary>
-    public static SyntaxNode EnclosingMember(SyntaxNode node)
-    {
-        for (var n = node; n is not null; n = n.Parent)
-        {
-            switch (n)
-            {
-                case GlobalStatementSyntax when n.Parent is not null:
-                    return n.Parent;
-                case BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax or BaseFieldDeclarationSyntax
-                    or BaseTypeDeclarationSyntax or DelegateDeclarationSyntax:
-                    return n;
-            }
-        }
-        return node.SyntaxTree.GetRoot(cancellationToken: default);
-    }
-
-    private bool NamesStructured(SyntaxNode member, SemanticModel model, CancellationToken cancellationToken)
-    {
-        IEnumerable<SyntaxNode> nodes = member is CompilationUnitSyntax unit
-            ? unit.Members.OfType<GlobalStatementSyntax>().SelectMany(g => g.DescendantNodes())
-            : member is BaseTypeDeclarationSyntax type
-                ? type.AttributeLists.Concat<SyntaxNode>(type.BaseList is { } b ? new[] { b } : Array.Empty<SyntaxNode>()).SelectMany(n => n.DescendantNodes())
-                : member.DescendantNodes();
-        foreach (var node in nodes)
-        {
-            if (node is not SimpleNameSyntax name || !_names.Value.Api.Contains(name.Identifier.ValueText))
-            {
-                continue;
-            }
-            var symbol = model.GetSymbolInfo(name, cancellationToken).Symbol;
-            if (symbol is not (INamespaceSymbol or ILocalSymbol or IParameterSymbol or IRangeVariableSymbol or ILabelSymbol) &&
-                IsStructuredSymbol(symbol))
-            {
-                return true;
-            }
-        }
-        return member is BaseMethodDeclarationSyntax or BasePropertyDeclarationSyntax && ImplementsStructured(member, model, cancellationToken);
-    }
-
-    /// <summary>An override or interface implementation of a Structured member (a StructuredService's RunAsync): it runs on the Loop.</summary>
-    private static bool ImplementsStructured(SyntaxNode member, SemanticModel model, CancellationToken cancellationToken)
-    {
-        var symbol = model.GetDeclaredSymbol(member, cancellationToken);
-        var type = symbol?.ContainingType;
-        if (symbol is null || type is null)
-        {
-            return false;
-        }
-        for (var m = symbol; m is not null; m = m switch { IMethodSymbol x => x.OverriddenMethod, IPropertySymbol x => x.OverriddenProperty, _ => null })
-        {
-            if (!SymbolEqualityComparer.Default.Equals(m, symbol) && IsStructuredSymbol(m))
-            {
-                return true;
-            }
-        }
-        foreach (var @interface in type.AllInterfaces)
-        {
-            if (IsStructuredSymbol(@interface) && @interface.GetMembers(symbol.Name).Any(i =>
-                SymbolEqualityComparer.Default.Equals(type.FindImplementationForInterfaceMember(i), symbol)))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /// <summary>Whether <c>structured_analyzers.scope = all</c> applies to the file: all its code counts as Structured code.</summary>
-    public static bool ScopeIsAll(SyntaxTree tree, AnalyzerOptions options) =>
-        options.AnalyzerConfigOptionsProvider.GetOptions(tree).TryGetValue(ScopeKey, out var scope) &&
-        string.Equals(scope, "all", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The function (lambda, local function, method, accessor) whose body contains the node.</summary>
     public static SyntaxNode? EnclosingFunction(SyntaxNode node)
