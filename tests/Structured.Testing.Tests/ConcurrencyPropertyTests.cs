@@ -4,18 +4,7 @@ namespace TestingTests;
 public class ConcurrencyPropertyTests
 {
     static ConcurrencyPropertyException Failure(Func<Task> body, int runs = ConcurrencyProperty.DefaultRuns, int? seed = null)
-        => OnFreshThread(() =>
-        {
-            try
-            {
-                ConcurrencyProperty.ForAll(body, runs, seed);
-            }
-            catch (ConcurrencyPropertyException e)
-            {
-                return e;
-            }
-            throw new Xunit.Sdk.XunitException("ForAll passed; the race was not found");
-        });
+        => PropertyFailure.Of(() => ConcurrencyProperty.ForAll(body, runs, seed), "ForAll passed; the race was not found");
 
     [Fact]
     public void Finds_the_lost_update_within_the_default_budget_and_shrinks_it_to_at_most_three_departures()

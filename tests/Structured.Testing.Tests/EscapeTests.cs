@@ -88,18 +88,7 @@ public class EscapeTests
     public void ConcurrencyProperty_reports_the_escape_in_its_error_line()
     {
         using var release = new CancellationTokenSource();
-        var e = OnFreshThread(() =>
-        {
-            try
-            {
-                ConcurrencyProperty.ForAll(async () => await Task.Delay(Timeout.Infinite, release.Token), runs: 1, seed: 0);
-            }
-            catch (ConcurrencyPropertyException failure)
-            {
-                return failure;
-            }
-            throw new Xunit.Sdk.XunitException("ForAll passed");
-        });
+        var e = PropertyFailure.Of(() => ConcurrencyProperty.ForAll(async () => await Task.Delay(Timeout.Infinite, release.Token), runs: 1, seed: 0), "ForAll passed");
         Assert.IsType<DeadlockException>(e.InnerException);
         Assert.Contains("Error: Structured.Testing.DeadlockException: Escape from the test loop", e.Message, StringComparison.Ordinal);
         Assert.Contains("Fix: use Time.SleepAsync", e.Message, StringComparison.Ordinal);

@@ -7,18 +7,7 @@ namespace TestingTests;
 public class ExplorationReportTests
 {
     static ConcurrencyPropertyException Failure(Func<Task> body, ExplorationOptions options)
-        => OnFreshThread(() =>
-        {
-            try
-            {
-                ConcurrencyProperty.ForAll(body, options);
-            }
-            catch (ConcurrencyPropertyException e)
-            {
-                return e;
-            }
-            throw new Xunit.Sdk.XunitException("ForAll passed; the bug was not found");
-        });
+        => PropertyFailure.Of(() => ConcurrencyProperty.ForAll(body, options), "ForAll passed; the bug was not found");
 
     /// <summary>A clock that moves one second every time it is read: budgets in "reads", deterministic.</summary>
     sealed class TickingClock : TimeProvider

@@ -12,18 +12,7 @@ public class ShrinkToLocalMinimumTests
         var notMinimal = new List<string>();
         for (int seed = 0; seed < 100; seed++)
         {
-            var e = OnFreshThread(() =>
-            {
-                try
-                {
-                    ConcurrencyProperty.ForAll(Scenarios.RacyCounter, seed: seed);
-                }
-                catch (ConcurrencyPropertyException failure)
-                {
-                    return failure;
-                }
-                throw new Xunit.Sdk.XunitException($"seed {seed}: ForAll passed; the race was not found");
-            });
+            var e = PropertyFailure.Of(() => ConcurrencyProperty.ForAll(Scenarios.RacyCounter, seed: seed), $"seed {seed}: ForAll passed; the race was not found");
             var best = e.Choices.ToArray();
             Assert.True(Fails(best), $"seed {seed}: the reported schedule does not fail");
             Assert.Contains("reached a locally minimal failing schedule", e.Message, StringComparison.Ordinal);
@@ -60,18 +49,7 @@ public class ShrinkToLocalMinimumTests
     [Fact]
     public void A_shrink_that_runs_out_of_budget_says_that_a_smaller_schedule_may_exist()
     {
-        var e = OnFreshThread(() =>
-        {
-            try
-            {
-                ConcurrencyProperty.ForAll(Scenarios.RacyCounter, seed: 0, maxShrinkRuns: 0);
-            }
-            catch (ConcurrencyPropertyException failure)
-            {
-                return failure;
-            }
-            throw new Xunit.Sdk.XunitException("ForAll passed; the race was not found");
-        });
+        var e = PropertyFailure.Of(() => ConcurrencyProperty.ForAll(Scenarios.RacyCounter, seed: 0, maxShrinkRuns: 0), "ForAll passed; the race was not found");
         if (e.Choices.SequenceEqual([1, 1]))
             return; // found the minimum at once: nothing to shrink, nothing to warn about
         Assert.Contains("stopped at its budget (0 runs): a smaller failing schedule may exist", e.Message, StringComparison.Ordinal);

@@ -27,12 +27,9 @@ public class StepBoundTests
     [Fact]
     public void ForAll_reports_a_spin_as_a_failure_by_default_and_can_count_it_as_passed()
     {
-        var failure = OnFreshThread(() =>
-        {
-            try { ConcurrencyProperty.ForAll(SpinsUnlessLucky, new ExplorationOptions { MaxStepsPerRun = 300, Seed = 1, MaxShrinkRuns = 10 }); }
-            catch (ConcurrencyPropertyException e) { return e; }
-            return null;
-        });
+        var failure = PropertyFailure.Of(
+            () => ConcurrencyProperty.ForAll(SpinsUnlessLucky, new ExplorationOptions { MaxStepsPerRun = 300, Seed = 1, MaxShrinkRuns = 10 }),
+            "ForAll passed; the spin was not reported");
         Assert.IsType<StepBoundExceededException>(failure?.InnerException);
         var summary = OnFreshThread(() => ConcurrencyProperty.ForAll(SpinsUnlessLucky, new ExplorationOptions { MaxStepsPerRun = 300, StepBoundIsFailure = false, MaxSchedules = 5, Seed = 1 }));
         Assert.Equal(5, summary.Schedules);

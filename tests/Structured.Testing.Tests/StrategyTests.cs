@@ -4,18 +4,9 @@ namespace TestingTests;
 public class StrategyTests
 {
     static ConcurrencyPropertyException Find(Func<Task> body, Func<ExplorationStrategy> strategy, int seed, int maxSchedules)
-        => OnFreshThread(() =>
-        {
-            try
-            {
-                ConcurrencyProperty.ForAll(body, new ExplorationOptions { Strategy = strategy(), Seed = seed, MaxSchedules = maxSchedules, MaxShrinkRuns = 200 });
-            }
-            catch (ConcurrencyPropertyException e)
-            {
-                return e;
-            }
-            throw new Xunit.Sdk.XunitException($"seed {seed}: {strategy().Name} did not find the bug in {maxSchedules} schedules");
-        });
+        => PropertyFailure.Of(
+            () => ConcurrencyProperty.ForAll(body, new ExplorationOptions { Strategy = strategy(), Seed = seed, MaxSchedules = maxSchedules, MaxShrinkRuns = 200 }),
+            $"seed {seed}: {strategy().Name} did not find the bug in {maxSchedules} schedules");
 
     static void FindsInEverySeed(Func<Task> body, Func<ExplorationStrategy> strategy, int maxSchedules)
     {
