@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Structured.Testing;
 
 /// <summary>Helpers for lists of schedule choices: trimming, ordering by size, and the replay line.</summary>
@@ -46,11 +44,8 @@ internal static class ChoiceLists
         return (nonZero, length, sum);
     }
 
-    /// <summary>The C# that builds the schedule of <paramref name="choices"/>: <c>Schedule.FromChoices(new[] { 1, 0, 1 })</c>.</summary>
-    internal static string ReplayLine(IReadOnlyList<int> choices)
-        => choices.Count == 0
-            ? "Schedule.FromChoices(new int[] { })"
-            : "Schedule.FromChoices(new[] { " + string.Join(", ", choices.Select(c => c.ToString(CultureInfo.InvariantCulture))) + " })";
+    /// <summary>The C# that builds the schedule of <paramref name="choices"/>: <c>Schedule.FromChoices(new[] { 1, 0, 1 })</c>, as the schedule's ToString spells it.</summary>
+    internal static string ReplayLine(IReadOnlyList<int> choices) => ChoicesSchedule.ReplayLine(choices);
 
     /// <summary>
     /// The argument of <c>TestLoop.Run(body, ...)</c> that replays <paramref name="choices"/>: the schedule alone, or, when
