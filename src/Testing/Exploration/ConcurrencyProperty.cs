@@ -128,7 +128,7 @@ public static class ConcurrencyProperty
             if (error is not null)
             {
                 var summary = stats.Summary(explorationSeed, strategy.Name, clock.GetElapsedTime(started), "failure");
-                throw FailureReport.Shrink(body, trace, error, schedule, name, run, options, summary);
+                throw FailureReport.Shrink(body, trace, error, schedule, name, options, summary);
             }
         }
         return stats.Summary(explorationSeed, strategy.Name, clock.GetElapsedTime(started), stoppedBy);

@@ -8,8 +8,10 @@ namespace Structured.Testing;
 internal static class FailureReport
 {
     internal static ConcurrencyPropertyException Shrink(Func<Task> body, RunTrace trace, ExceptionDispatchInfo error, Schedule schedule, string strategy,
-        int failingRun, ExplorationOptions options, ExplorationSummary summary)
+        ExplorationOptions options, ExplorationSummary summary)
     {
+        // The failing run is the last of the summary's: the exploration counts every run, the failing one too, and stops there.
+        int failingRun = summary.Schedules;
         var first = ChoiceLists.Trim(trace.Choices);
         // The same failure, not any: a shrink that turns a lost update into a deadlock would report another bug.
         var kind = ConcurrencyProperty.Unwrap(error).GetType();
