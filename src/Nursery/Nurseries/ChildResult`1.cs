@@ -110,25 +110,20 @@ public sealed class ChildResult<T>
     }
 
     /// <summary>The child's body: runs <paramref name="function"/> and keeps what it returns or throws.</summary>
-    internal async Task RunAsync(Func<Task<T>> function)
-    {
-        try
-        {
-            Succeed(await (function() ?? throw NullTask()));
-        }
-        catch (Exception e)
-        {
-            Fail(e);
-            throw;
-        }
-    }
+    internal Task RunAsync(Func<Task<T>> function) => RunBodyAsync(function, default);
 
     /// <summary>The child's body for a function of the nursery's token.</summary>
-    internal async Task RunAsync(Func<CancellationToken, Task<T>> function, CancellationToken cancellationToken)
+    internal Task RunAsync(Func<CancellationToken, Task<T>> function, CancellationToken cancellationToken)
+        => RunBodyAsync(function, cancellationToken);
+
+    // One body for both forms, told apart by type: no delegate made to adapt one form to the other, and the state
+    // machine of a child that waits holds one delegate and the token, as the token form's did.
+    async Task RunBodyAsync(Delegate function, CancellationToken cancellationToken)
     {
         try
         {
-            Succeed(await (function(cancellationToken) ?? throw NullTask()));
+            var started = function is Func<Task<T>> plain ? plain() : ((Func<CancellationToken, Task<T>>)function)(cancellationToken);
+            Succeed(await (started ?? throw NullTask()));
         }
         catch (Exception e)
         {
