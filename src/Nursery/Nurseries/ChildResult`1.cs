@@ -123,7 +123,7 @@ public sealed class ChildResult<T>
         try
         {
             var started = function is Func<Task<T>> plain ? plain() : ((Func<CancellationToken, Task<T>>)function)(cancellationToken);
-            Succeed(await (started ?? throw NullTask()));
+            Succeed(await (started ?? throw NullTask.Returned("The function given to Nursery.StartSoonForResult")));
         }
         catch (Exception e)
         {
@@ -131,9 +131,6 @@ public sealed class ChildResult<T>
             throw;
         }
     }
-
-    static InvalidOperationException NullTask()
-        => new("The function given to Nursery.StartSoonForResult returned a null Task; return the Task of an async method.");
 
     void Succeed(T value)
     {

@@ -35,7 +35,7 @@ internal sealed class MapItems<TSource, TResult> : IDisposable
         {
             try
             {
-                chunk[offset] = await (_body(item, token) ?? throw NullTask());
+                chunk[offset] = await (_body(item, token) ?? throw NullBody());
             }
             catch (Exception e) when (e is not Cancelled)
             {
@@ -55,7 +55,7 @@ internal sealed class MapItems<TSource, TResult> : IDisposable
     {
         // Each item writes its own cell of a chunk that never moves: no lock, and the map reads the cells only after
         // the nursery has waited for every item.
-        chunk[offset] = await (body(item, token) ?? throw NullTask());
+        chunk[offset] = await (body(item, token) ?? throw NullBody());
         // Only a success frees a slot: an item that throws fails or ends the map, and its slot must not start another
         // item in the moment before the nursery's cancellation reaches the task that waits for slots.
         slots?.Release();
@@ -92,8 +92,7 @@ internal sealed class MapItems<TSource, TResult> : IDisposable
         return false;
     }
 
-    static InvalidOperationException NullTask()
-        => new("The body given to Nursery.MapAsync returned a null Task; return the Task of an async method.");
+    static InvalidOperationException NullBody() => NullTask.Returned("The body given to Nursery.MapAsync");
 
     public void Dispose() => _source.Dispose();
 }

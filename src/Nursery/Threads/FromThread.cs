@@ -65,7 +65,7 @@ public static class FromThread
         ArgumentNullException.ThrowIfNull(function);
         WorkerRequest<object?>.ForAsync(async () =>
         {
-            await (function() ?? throw new InvalidOperationException("The function given to FromThread.Run returned a null Task; return the Task of an async method."));
+            await (function() ?? throw NullTask.Returned("The function given to FromThread.Run"));
             return null;
         }).SendFrom(Worker("FromThread.Run"));
     }

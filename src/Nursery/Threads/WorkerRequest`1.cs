@@ -37,7 +37,7 @@ internal sealed class WorkerRequest<T> : WorkerRequest
             Result = _sync();
             return Task.CompletedTask;
         }
-        return AwaitAsync(_async!() ?? throw new InvalidOperationException("The function given to FromThread.Run returned a null Task; return the Task of an async method."));
+        return AwaitAsync(_async!() ?? throw NullTask.Returned("The function given to FromThread.Run"));
     }
 
     async Task AwaitAsync(Task<T> running) => Result = await running;
