@@ -42,7 +42,7 @@ public sealed partial class Nursery
         {
             // The same exception twice: a child's error that a sibling or the body awaited (ChildResult.WaitAsync) and let
             // go. It is one failure, reported once, under the task it came from.
-            if (_rare?.Errors is { } errors && errors.Contains(error))
+            if (_rare?.Errors is { } errors && errors.IsFailure(error))
                 return;
             Record(error, ours: false);
         }
@@ -54,7 +54,7 @@ public sealed partial class Nursery
     /// <summary>Keeps an error for the nursery's exit. Caller holds the gate.</summary>
     void Record(Exception error, bool ours)
     {
-        ((_rare ??= new()).Errors ??= []).Add(error);
+        ((_rare ??= new()).Errors ??= new ErrorList()).Add(error, ours);
         _errorsAreOurCancellations &= ours;
     }
 

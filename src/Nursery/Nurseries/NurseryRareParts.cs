@@ -11,7 +11,7 @@ namespace Structured;
 internal sealed class NurseryRareParts
 {
     /// <summary>The errors kept for the nursery's exit, in the order they happened (guarded by the scope's gate).</summary>
-    internal List<Exception>? Errors;
+    internal Nursery.ErrorList? Errors;
 
     /// <summary>The nursery's activity while a tracing listener sampled it.</summary>
     internal Activity? Activity;
