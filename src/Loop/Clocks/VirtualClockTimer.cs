@@ -29,6 +29,8 @@ internal sealed class VirtualClockTimer(VirtualClock clock, TimerCallback callba
     // The due time of the firing under way (the heap slot may be re-armed by a Change meanwhile).
     long _firedDueTicks;
     bool _disposed;
+    // RunCallback's mark for a firing of a one-shot timer: there is no next period to arm (the clock's count of advances is never negative).
+    const long NotPeriodic = -1;
 
     public bool Change(TimeSpan dueTime, TimeSpan period)
     {
@@ -85,7 +87,11 @@ internal sealed class VirtualClockTimer(VirtualClock clock, TimerCallback callba
     /// <summary>Runs the callback of the firing <paramref name="version"/>, then arms a periodic timer for its next period.</summary>
     internal void RunCallback(int version)
     {
-        long advancesBefore = clock.Advances;
+        // Only a periodic timer re-arms, and only it asks whether its callback moved the clock: a one-shot timer (a
+        // sleep, a deadline) reads nothing of the clock's, under its lock, for it. The period was last written before
+        // this firing began (by the Change that armed it, under the gate its BeginFire took since); a Change that
+        // makes the timer periodic in the callback re-arms it itself, and a changed version stops this re-arming.
+        long advancesBefore = Volatile.Read(ref _periodTicks) == 0 ? NotPeriodic : clock.Advances;
         try
         {
             callback(state);
@@ -98,6 +104,8 @@ internal sealed class VirtualClockTimer(VirtualClock clock, TimerCallback callba
 
     void ArmNextPeriod(int version, long advancesBefore)
     {
+        if (advancesBefore == NotPeriodic)
+            return;
         long period, due;
         lock (_gate)
         {
