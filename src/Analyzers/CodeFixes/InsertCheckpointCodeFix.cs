@@ -90,21 +90,11 @@ public sealed class InsertCheckpointCodeFix : CodeFixProvider
 
     private static async Task<Document> FixAsync(Document document, SyntaxNode root, BlockSyntax block, int index, CancellationToken ct)
     {
-        var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
-        var checkpoint = model?.Compilation.GetTypeByMetadataName("Structured.Checkpoint");
-        var visible = model?.LookupNamespacesAndTypes(block.SpanStart, name: "Checkpoint") ?? ImmutableArray<ISymbol>.Empty;
-        var inScope = visible.Length == 1 && SymbolEqualityComparer.Default.Equals(visible[0], checkpoint);
-        var clash = visible.Length > 0 && !inScope;
-        var statement = SyntaxFactory.ParseStatement(clash ? "await global::Structured.Checkpoint.YieldAsync();" : "await Checkpoint.YieldAsync();");
+        var (checkpoint, addUsing) = await CheckpointName.AtAsync(document, block.SpanStart, ct).ConfigureAwait(false);
+        var statement = SyntaxFactory.ParseStatement("await " + checkpoint + ".YieldAsync();");
         statement = index < block.Statements.Count ? LayOutLike(statement, block.Statements[index], root)
             : statement.WithAdditionalAnnotations(Formatter.Annotation);
         var fixedRoot = root.ReplaceNode(block, block.WithStatements(block.Statements.Insert(index, statement)));
-        if (!inScope && !clash && fixedRoot is CompilationUnitSyntax unit)
-        {
-            fixedRoot = unit.AddUsings(SyntaxFactory.UsingDirective(SyntaxFactory.IdentifierName("Structured"))
-                .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space))
-                .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed));
-        }
-        return document.WithSyntaxRoot(fixedRoot);
+        return document.WithSyntaxRoot(CheckpointName.WithUsing(fixedRoot, addUsing));
     }
 }

@@ -35,20 +35,8 @@ public sealed class UseCheckpointYieldCodeFix : CodeFixProvider
 
     private static async Task<Document> FixAsync(Document document, SyntaxNode root, InvocationExpressionSyntax invocation, CancellationToken ct)
     {
-        var model = await document.GetSemanticModelAsync(ct).ConfigureAwait(false);
-        var checkpoint = model?.Compilation.GetTypeByMetadataName("Structured.Checkpoint");
-        var visible = model?.LookupNamespacesAndTypes(invocation.SpanStart, name: "Checkpoint") ?? ImmutableArray<ISymbol>.Empty;
-        var inScope = visible.Length == 1 && SymbolEqualityComparer.Default.Equals(visible[0], checkpoint);
-        var clash = visible.Length > 0 && !inScope;
-        var replacement = SyntaxFactory.ParseExpression(clash ? "global::Structured.Checkpoint.YieldAsync()" : "Checkpoint.YieldAsync()")
-            .WithTriviaFrom(invocation);
-        var fixedRoot = root.ReplaceNode(invocation, replacement);
-        if (!inScope && !clash && fixedRoot is CompilationUnitSyntax unit)
-        {
-            fixedRoot = unit.AddUsings(SyntaxFactory.UsingDirective(SyntaxFactory.IdentifierName("Structured"))
-                .WithUsingKeyword(SyntaxFactory.Token(SyntaxKind.UsingKeyword).WithTrailingTrivia(SyntaxFactory.Space))
-                .WithTrailingTrivia(SyntaxFactory.ElasticCarriageReturnLineFeed));
-        }
-        return document.WithSyntaxRoot(fixedRoot);
+        var (checkpoint, addUsing) = await CheckpointName.AtAsync(document, invocation.SpanStart, ct).ConfigureAwait(false);
+        var replacement = SyntaxFactory.ParseExpression(checkpoint + ".YieldAsync()").WithTriviaFrom(invocation);
+        return document.WithSyntaxRoot(CheckpointName.WithUsing(root.ReplaceNode(invocation, replacement), addUsing));
     }
 }
