@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using static Structured.Analyzers.FlowGraphs;
 
 namespace Structured.Analyzers;
 
@@ -63,7 +64,7 @@ public sealed partial class PathWithoutCheckpointAnalyzer
                 // comes after it was a checkpoint: a cancellation that a catch swallows is STR103's business.)
                 if (ran)
                 {
-                    foreach (var handler in Handlers(graph, block))
+                    foreach (var handler in Handlers(block))
                     {
                         work.Push((handler, 0));
                     }
@@ -187,24 +188,6 @@ public sealed partial class PathWithoutCheckpointAnalyzer
                 yield return conditional.Ordinal;
             }
         }
-
-        /// <summary>The first blocks of the catch handlers (and filters) of every try block that contains the block.</summary>
-        private static IEnumerable<int> Handlers(ControlFlowGraph graph, BasicBlock block)
-        {
-            for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
-            {
-                if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch)
-                {
-                    foreach (var handler in tryAndCatch.NestedRegions.Where(r => r.Kind != ControlFlowRegionKind.Try))
-                    {
-                        yield return handler.FirstBlockOrdinal;
-                    }
-                }
-            }
-        }
-
-        private static IEnumerable<IOperation> OperationsOf(BasicBlock block) =>
-            block.BranchValue is null ? block.Operations : block.Operations.Concat(new[] { block.BranchValue });
 
         private static bool IsYield(IOperation operation) => operation.Kind == OperationKind.YieldReturn;
 

@@ -5,6 +5,7 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using static Structured.Analyzers.FlowGraphs;
 
 namespace Structured.Analyzers;
 
@@ -23,7 +24,7 @@ public sealed partial class PathWithoutCheckpointAnalyzer
             {
                 Judge(graph, syntax);
             }
-            foreach (var nested in graph.Blocks.SelectMany(OperationsOf).SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>())
+            foreach (var nested in AnonymousFunctions(graph))
             {
                 Function(graph.GetAnonymousFunctionControlFlowGraph(nested, _ct), nested.Symbol, nested.Syntax);
             }

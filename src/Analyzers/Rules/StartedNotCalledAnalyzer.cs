@@ -3,6 +3,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.FlowAnalysis;
 using Microsoft.CodeAnalysis.Operations;
+using static Structured.Analyzers.FlowGraphs;
 
 namespace Structured.Analyzers;
 
@@ -78,7 +79,7 @@ public sealed partial class StartedNotCalledAnalyzer : DiagnosticAnalyzer
                 }
             }
         }
-        foreach (var nested in graph.Blocks.SelectMany(OperationsOf).SelectMany(o => o.DescendantsAndSelf()).OfType<IFlowAnonymousFunctionOperation>())
+        foreach (var nested in AnonymousFunctions(graph))
         {
             Check(graph.GetAnonymousFunctionControlFlowGraph(nested, context.CancellationToken), nested.Symbol, context, facts, localNames);
         }
@@ -88,9 +89,6 @@ public sealed partial class StartedNotCalledAnalyzer : DiagnosticAnalyzer
             Check(graph.GetLocalFunctionControlFlowGraph(local, context.CancellationToken), local, context, facts, localNames);
         }
     }
-
-    private static IEnumerable<IOperation> OperationsOf(BasicBlock block) =>
-        block.BranchValue is null ? block.Operations : block.Operations.Concat(new[] { block.BranchValue });
 
     /// <summary>
     /// <c>started.Started(...)</c>; a helper given the parameter (<c>Ready(started)</c>, judged as calling it); a call of a
@@ -167,7 +165,7 @@ public sealed partial class StartedNotCalledAnalyzer : DiagnosticAnalyzer
             var first = firstCall[block.Ordinal];
             if (ops.Take(first < 0 ? ops.Length : first).Any(o => o.DescendantsAndSelf().Any(d => d is IInvocationOperation or IAwaitOperation or IObjectCreationOperation or IThrowOperation)))
             {
-                foreach (var handler in Handlers(graph, block))
+                foreach (var handler in Handlers(block))
                 {
                     work.Push(graph.Blocks[handler]);
                 }
@@ -190,21 +188,6 @@ public sealed partial class StartedNotCalledAnalyzer : DiagnosticAnalyzer
             }
         }
         return false;
-    }
-
-    /// <summary>The first blocks of the catch handlers of every try block that contains the block.</summary>
-    private static IEnumerable<int> Handlers(ControlFlowGraph graph, BasicBlock block)
-    {
-        for (var region = block.EnclosingRegion; region is not null; region = region.EnclosingRegion)
-        {
-            if (region.Kind == ControlFlowRegionKind.Try && region.EnclosingRegion is { Kind: ControlFlowRegionKind.TryAndCatch } tryAndCatch)
-            {
-                foreach (var handler in tryAndCatch.NestedRegions.Where(r => r.Kind is ControlFlowRegionKind.Catch or ControlFlowRegionKind.FilterAndHandler))
-                {
-                    yield return handler.FirstBlockOrdinal;
-                }
-            }
-        }
     }
 
     private static bool CallsIn(ControlFlowGraph graph, ControlFlowRegion region, HashSet<int> calls)
