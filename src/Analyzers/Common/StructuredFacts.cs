@@ -239,6 +239,17 @@ internal sealed partial class StructuredFacts
     public static bool IsMethodOf(IMethodSymbol? method, INamedTypeSymbol? type, string name) =>
         method is not null && method.Name == name && Is(method.ContainingType?.OriginalDefinition, type);
 
+    /// <summary>The lambda of <c>x.RunAsync(lambda)</c>, its only argument: the cheap syntax test of STR109 and STR111, before <see cref="IsNurseryRunAsync"/>.</summary>
+    public static AnonymousFunctionExpressionSyntax? RunAsyncLambda(InvocationExpressionSyntax invocation) =>
+        invocation.Expression is MemberAccessExpressionSyntax { Name.Identifier.ValueText: "RunAsync" } &&
+        invocation.ArgumentList.Arguments.Count == 1 &&
+        invocation.ArgumentList.Arguments[0].Expression is AnonymousFunctionExpressionSyntax lambda ? lambda : null;
+
+    /// <summary>Whether the call, in a member that names Structured, is Nursery.RunAsync.</summary>
+    public bool IsNurseryRunAsync(InvocationExpressionSyntax invocation, SemanticModel model, CancellationToken cancellationToken) =>
+        MemberUsesStructured(invocation, model, cancellationToken) &&
+        model.GetSymbolInfo(invocation, cancellationToken).Symbol is IMethodSymbol method && Is(method.ContainingType, Nursery);
+
     /// <summary>Task, Task&lt;T&gt;, ValueTask or ValueTask&lt;T&gt;.</summary>
     public bool IsTaskLike(ITypeSymbol? type)
     {

@@ -28,13 +28,9 @@ public sealed class SingleChildNurseryAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SyntaxNodeAnalysisContext context, StructuredFacts facts)
     {
         var invocation = (InvocationExpressionSyntax)context.Node;
-        if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "RunAsync" } ||
-            invocation.ArgumentList.Arguments.Count != 1 ||
-            invocation.ArgumentList.Arguments[0].Expression is not AnonymousFunctionExpressionSyntax lambda ||
+        if (StructuredFacts.RunAsyncLambda(invocation) is not { } lambda ||
             NurseryParameter(lambda) is not { } nursery ||
-            !facts.MemberUsesStructured(invocation, context.SemanticModel, context.CancellationToken) ||
-            context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method ||
-            !StructuredFacts.Is(method.ContainingType, facts.Nursery))
+            !facts.IsNurseryRunAsync(invocation, context.SemanticModel, context.CancellationToken))
         {
             return;
         }

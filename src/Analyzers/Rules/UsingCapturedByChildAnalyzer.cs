@@ -30,12 +30,8 @@ public sealed class UsingCapturedByChildAnalyzer : DiagnosticAnalyzer
     private static void Analyze(SyntaxNodeAnalysisContext context, StructuredFacts facts)
     {
         var invocation = (InvocationExpressionSyntax)context.Node;
-        if (invocation.Expression is not MemberAccessExpressionSyntax { Name.Identifier.ValueText: "RunAsync" } ||
-            invocation.ArgumentList.Arguments.Count != 1 ||
-            invocation.ArgumentList.Arguments[0].Expression is not AnonymousFunctionExpressionSyntax { Body: BlockSyntax body } ||
-            !facts.MemberUsesStructured(invocation, context.SemanticModel, context.CancellationToken) ||
-            context.SemanticModel.GetSymbolInfo(invocation, context.CancellationToken).Symbol is not IMethodSymbol method ||
-            !StructuredFacts.Is(method.ContainingType, facts.Nursery))
+        if (StructuredFacts.RunAsyncLambda(invocation) is not { Body: BlockSyntax body } ||
+            !facts.IsNurseryRunAsync(invocation, context.SemanticModel, context.CancellationToken))
         {
             return;
         }
