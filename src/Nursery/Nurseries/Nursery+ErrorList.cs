@@ -8,8 +8,9 @@ public sealed partial class Nursery
     /// </summary>
     /// <remarks>
     /// Not a scan of the list: it also holds every cancelled child's cancellation, so a scan per failure would grow
-    /// with the children. The failures are kept here (in the nursery's rare parts) rather than in a field of the nursery, so that a nursery
-    /// without errors pays nothing; the first alone, and a set only from the second on (most failing nurseries fail once).
+    /// with the children. The failures are kept here (in the nursery's rare parts) rather than in a field of the
+    /// nursery, so that a nursery without errors pays nothing; the first alone, and a set only from the second on (most
+    /// failing nurseries fail once).
     /// Guarded by the nursery's scope gate.
     /// </remarks>
     internal sealed class ErrorList : List<Exception>
