@@ -11,7 +11,9 @@ public sealed partial class Loop
 
     void Idle()
     {
+        _drainAfterIdle = true; // whatever this wait finds in the inbox is drained next, its post's flag written or not
         _ready.TrimWhenIdle(); // empty here: a burst's buffer goes back while nothing runs
+        ForgetChildContext();
         long now = FreshNowTicks;
         long? next = _timers.NextDueTicks;
         if (_virtualClock?.NextTimerDueTicks is long clockDue && (next is null || clockDue < next))

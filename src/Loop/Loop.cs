@@ -348,13 +348,16 @@ public sealed partial class Loop
                     Idle();
                 continue;
             }
+            // Whether the meter measures steps, read once per batch (two instruments' Enabled, not per step): a listener
+            // that starts during a batch sees the steps from the next batch on.
+            bool measured = StructuredMetrics.StepsMeasured;
             for (int batch = _ready.Count; batch > 0 && _ready.Count > 0 && !AllDone && _crash is null; batch--)
-                RunOne();
+                RunOne(measured);
         }
         _crash?.Throw();
     }
 
-    void RunOne()
+    void RunOne(bool measured)
     {
         int count = _ready.Count;
         var item = _policy is null || count == 1 ? _ready.Dequeue() : _ready.RemoveAt(_policy.Choose(_ready));
@@ -381,7 +384,7 @@ public sealed partial class Loop
                 foreach (var instrument in _instruments)
                     instrument.BeforeTaskStep(task);
             }
-            long stepStart = StructuredMetrics.BeforeStep(Clock, item.EnqueuedAt);
+            long stepStart = measured ? StructuredMetrics.BeforeStep(Clock, item.EnqueuedAt) : StructuredMetrics.NoTimestamp;
             item.Invoke();
             StructuredMetrics.AfterStep(Clock, stepStart);
             if (_deferredCount != 0)
@@ -416,6 +419,9 @@ public sealed partial class Loop
         else
         {
             _inbox.Enqueue(new WorkItem(task, callback, state, StructuredMetrics.EnqueueTimestamp(Clock)));
+            // After the item is in (DrainInbox clears the flag before it drains): a full fence, so that the read of
+            // _sleeping below cannot move before it (the idle wait's handshake, WaitForWork).
+            Interlocked.Exchange(ref _inboxPosted, 1);
             if (Volatile.Read(ref _sleeping) == 1)
                 WakeFromOtherThread();
         }
@@ -458,8 +464,20 @@ public sealed partial class Loop
         error?.Throw();
     }
 
+    // Set by a post from another thread once its item is in the inbox; and after an idle wait, whose own look at the
+    // inbox may have seen an item whose flag is not written yet. Between two batches of a busy loop (W2 runs a batch
+    // of one step per hand-off) the inbox is then looked at through one field, not a ConcurrentQueue probe.
+    int _inboxPosted;
+    bool _drainAfterIdle;
+
     void DrainInbox()
     {
+        if (Volatile.Read(ref _inboxPosted) == 0 && !_drainAfterIdle)
+            return;
+        _drainAfterIdle = false;
+        // Cleared before draining: a post whose flag this clears has its item in the queue already, and a later post
+        // sets it again.
+        Interlocked.Exchange(ref _inboxPosted, 0);
         while (_inbox.TryDequeue(out var item))
             EnqueueLocal(item);
     }

@@ -282,8 +282,14 @@ internal sealed partial class MemoryChannelCore<T> : IParkWaiter, INamedChannel
 
     ChannelWaiter<T> RentWaiterLocked()
     {
-        if (Interlocked.Exchange(ref _spare, null) is { } spare)
+        // No interlocked operation on the spare slot (W2 does one rent and one release per step): rents are serialized
+        // by the lock, and Release only ever fills an empty slot, so a waiter read here is still there when it is
+        // taken. Two releases racing off the loop may both fill it: one of the two waiters is then left to the GC.
+        if (Volatile.Read(ref _spare) is { } spare)
+        {
+            Volatile.Write(ref _spare, null);
             return spare;
+        }
         var waiter = _pool;
         if (waiter is null)
             return new ChannelWaiter<T>(this);
@@ -303,8 +309,11 @@ internal sealed partial class MemoryChannelCore<T> : IParkWaiter, INamedChannel
             // A hand-off took the waiter out of its queue (under the lock, before the wake that got us here): put it
             // in the spare slot without taking the lock. A late Abort ignores it, as it is in no queue.
             waiter.Reset();
-            if (Interlocked.CompareExchange(ref _spare, waiter, null) is null)
+            if (Volatile.Read(ref _spare) is null)
+            {
+                Volatile.Write(ref _spare, waiter);
                 return;
+            }
             lock (_gate)
             {
                 waiter.Next = _pool;

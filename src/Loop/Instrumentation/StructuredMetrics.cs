@@ -110,6 +110,9 @@ internal static class StructuredMetrics
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static long EnqueueTimestamp(TimeProvider clock) => LoopLag.Enabled ? clock.GetTimestamp() : NoTimestamp;
 
+    /// <summary>Whether a listener measures the loop's steps (their lag or duration): the loop reads it once per batch of steps.</summary>
+    internal static bool StepsMeasured => LoopLag.Enabled || LoopStepDuration.Enabled;
+
     /// <summary>Before a step: records the item's lag; returns the step's start when its duration is measured.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static long BeforeStep(TimeProvider clock, long enqueuedAt)

@@ -188,7 +188,10 @@ internal sealed partial class Parker : SynchronizationContext, IValueTaskSource,
         {
             Volatile.Write(ref _state, woken);
         }
-        var continuation = Interlocked.Exchange(ref _continuation, s_completed);
+        // Usually the task awaited before anyone woke it: its continuation is in the slot, which then does not change
+        // again in this park, so it is read without an interlocked operation (one less per hand-off, W2). Else the
+        // slot is claimed for "completed" against an OnCompleted racing on another thread.
+        var continuation = Volatile.Read(ref _continuation) ?? Interlocked.CompareExchange(ref _continuation, s_completed, null);
         if (continuation is not null)
             Schedule(continuation, _continuationState);
         return true;
@@ -228,11 +231,13 @@ internal sealed partial class Parker : SynchronizationContext, IValueTaskSource,
     ValueTaskSourceStatus IValueTaskSource.GetStatus(short token)
     {
         ValidateToken(token);
-        // Complete only once the waker is done with this park: it says Woken first and takes the continuation slot
+        // Complete only once the waker is done with this park: it says Woken first and looks at the continuation slot
         // after. A task that saw Woken before that could finish the park and park again, and the late waker would
         // then plant "completed" in (or take the continuation of) the next park, which would end at once, unwoken:
-        // a send that says it sent an item it never handed over (the 4x4 off-loop run lost one item this way).
-        if (Phase != Woken || !ReferenceEquals(Volatile.Read(ref _continuation), s_completed))
+        // a send that says it sent an item it never handed over (the 4x4 off-loop run lost one item this way). An
+        // empty slot is that moment; a slot with "completed" is the waker's mark; a slot with the continuation means
+        // the task awaited already, and only its resumption, which the waker schedules, reads the status then.
+        if (Phase != Woken || Volatile.Read(ref _continuation) is null)
             return ValueTaskSourceStatus.Pending;
         return _error switch
         {

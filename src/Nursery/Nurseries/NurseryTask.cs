@@ -68,7 +68,8 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
     internal void Start(Delegate body)
     {
         _bodyOrTask = body;
-        var context = ExecutionContext.Capture();
+        // On a loop, the spawner's context without its flow scope (ChildExecutionContext: no context switch per step).
+        var context = Loop is { } onLoop ? ChildExecutionContext.ForSpawnOn(onLoop) : ExecutionContext.Capture();
         if (NurseryTelemetry.TaskStarting(this) is { } telemetry)
         {
             telemetry.StartContext = context;
