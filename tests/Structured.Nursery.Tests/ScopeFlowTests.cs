@@ -312,4 +312,40 @@ public class ScopeFlowTests
         Assert.Null(scopeOnPool);
         Assert.Same(scope, afterwards);
     }
+
+    [Fact]
+    public void A_child_spawned_inside_a_scope_of_its_spawner_runs_in_its_nursery_and_keeps_the_spawners_AsyncLocals()
+    {
+        // A loop child starts in its spawner's context without the spawner's flow scope (ChildExecutionContext): the
+        // user's values still flow, the child is in its nursery's scope only, and the spawner's flow keeps its scope.
+        var local = new AsyncLocal<string>();
+        var inner = new CancelScope();
+        string? seenByChild = null, spawnerAfter = null;
+        bool childFinished = false, spawnerPassedCheckpoint = false;
+        Run(async () =>
+        {
+            await Nursery.RunAsync(async n =>
+            {
+                await inner.RunAsync(async () =>
+                {
+                    local.Value = "spawner";
+                    n.StartSoon(async () =>
+                    {
+                        await Time.SleepAsync(S(2)); // the inner scope is cancelled meanwhile: not this child's scope
+                        seenByChild = local.Value;
+                        childFinished = true;
+                    });
+                    spawnerAfter = local.Value;
+                    inner.Cancel();
+                    await Checkpoint.YieldAsync(); // the spawner is still in the inner scope: cancelled here
+                    spawnerPassedCheckpoint = true;
+                });
+            });
+        });
+        Assert.True(childFinished);
+        Assert.Equal("spawner", seenByChild);
+        Assert.Equal("spawner", spawnerAfter);
+        Assert.False(spawnerPassedCheckpoint);
+        Assert.True(inner.CancelledCaught);
+    }
 }
