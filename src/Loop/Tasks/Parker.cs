@@ -175,8 +175,12 @@ internal sealed partial class Parker : SynchronizationContext, IValueTaskSource,
         int woken = (parkedState & ~PhaseMask) | Woken;
         if (Interlocked.CompareExchange(ref _state, (parkedState & ~PhaseMask) | Waking, parkedState) != parkedState)
             return false;
-        _error = error;
-        _errorUnthrown = unthrown;
+        // Both are clear while parked (GetResult clears them): a success, the usual wake, writes neither.
+        if (error is not null)
+        {
+            _error = error;
+            _errorUnthrown = unthrown;
+        }
         try
         {
             // An abort takes the task out of its wait queue before it can resume: once resumed (off the loop, at once
