@@ -13,8 +13,11 @@ public static class Program
     /// <summary>Runs the selected mode.</summary>
     public static int Main(string[] args)
     {
+        // Invariant formatting on every thread, this one included (CurrentCulture falls back to the default). Not
+        // CultureInfo.CurrentCulture = ...: that is an AsyncLocal with a change handler, which every workload's tasks
+        // would then carry, so each ExecutionContext switch (an async method resuming in its own context) compared it:
+        // about 20 % of a W2 round trip that no plain program pays (docs/performance.md, issue 24, "W2").
         CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         if (args.Length == 2 && args[0] == "--w5-child")
             return W5Child.RunChild(args[1]);
         if (args.Length >= 1 && args[0] == "--bytes")
