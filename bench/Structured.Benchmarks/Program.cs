@@ -22,6 +22,8 @@ public static class Program
             return W5Child.RunChild(args[1]);
         if (args.Length >= 1 && args[0] == "--bytes")
             return HotPathBytes.Run(args.Length >= 2 ? args[1] : null);
+        if (args.Length >= 1 && args[0] == "--loop-cpu")
+            return LoopThreadCpu.Run(args.Length >= 2 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 9);
         if (args.Length == 2 && args[0] == "--profile")
             return AllocationProfile.Run(args[1]);
 
