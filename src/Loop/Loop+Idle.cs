@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Structured;
 
 // What the loop does when nothing is ready: wake idle waiters, jump a virtual clock, or wait (in real time)
-// for the next timer, a post from another thread or a wake-up.
+// for the next timer, a post from another thread or a wake-up; and how it takes in what other threads posted.
 public sealed partial class Loop
 {
     /// <summary>The longest single wait of an idle loop: Monitor.Wait takes an int of milliseconds. A longer wait re-waits.</summary>
@@ -182,6 +182,24 @@ public sealed partial class Loop
         _idleWaiters.RemoveAll(w => w.Cushion == cushion);
         foreach (var (parker, _) in waking)
             parker.TryWake();
+    }
+
+    // Set by a post from another thread once its item is in the inbox; and after an idle wait, whose own look at the
+    // inbox may have seen an item whose flag is not written yet. Between two batches of a busy loop (W2 runs a batch
+    // of one step per hand-off) the inbox is then looked at through one field, not a ConcurrentQueue probe.
+    int _inboxPosted;
+    bool _drainAfterIdle;
+
+    void DrainInbox()
+    {
+        if (Volatile.Read(ref _inboxPosted) == 0 && !_drainAfterIdle)
+            return;
+        _drainAfterIdle = false;
+        // Cleared before draining: a post whose flag this clears has its item in the queue already, and a later post
+        // sets it again.
+        Interlocked.Exchange(ref _inboxPosted, 0);
+        while (_inbox.TryDequeue(out var item))
+            EnqueueLocal(item);
     }
 
     /// <summary>Counts work on other threads that will post back (a ToThread call): the loop is not deadlocked while it runs.</summary>

@@ -63,7 +63,7 @@ public sealed partial class Loop
             // RunOne runs the step as the run loop would, told the position the strategy already chose.
             if (_policy is not null && _ready.Count > 1)
                 _policy.Decided(position);
-            RunOne();
+            RunOne(StructuredMetrics.StepsMeasured);
         }
         // After a failure the spawner's entry may still be queued: it goes on now, so it must not run again.
         TakeSpawnerEntry(marker);

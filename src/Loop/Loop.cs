@@ -464,24 +464,6 @@ public sealed partial class Loop
         error?.Throw();
     }
 
-    // Set by a post from another thread once its item is in the inbox; and after an idle wait, whose own look at the
-    // inbox may have seen an item whose flag is not written yet. Between two batches of a busy loop (W2 runs a batch
-    // of one step per hand-off) the inbox is then looked at through one field, not a ConcurrentQueue probe.
-    int _inboxPosted;
-    bool _drainAfterIdle;
-
-    void DrainInbox()
-    {
-        if (Volatile.Read(ref _inboxPosted) == 0 && !_drainAfterIdle)
-            return;
-        _drainAfterIdle = false;
-        // Cleared before draining: a post whose flag this clears has its item in the queue already, and a later post
-        // sets it again.
-        Interlocked.Exchange(ref _inboxPosted, 0);
-        while (_inbox.TryDequeue(out var item))
-            EnqueueLocal(item);
-    }
-
     internal void RegisterTask(TaskInfo task)
     {
         Debug.Assert(IsOnLoopThread);
