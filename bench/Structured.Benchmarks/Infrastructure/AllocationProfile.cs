@@ -1,52 +1,16 @@
-using System.Collections.Concurrent;
-using System.Diagnostics.Tracing;
+using BenchShared;
 
 namespace Benchmarks;
 
 /// <summary>
-/// Allocation by type, sampled: the runtime's GCAllocationTick events (one about every 100 KB allocated, naming the
-/// type of the object that crossed the mark), collected in this process while a workload runs (<c>--profile W4</c>).
+/// Allocation by type, sampled (<see cref="AllocationSampler"/>), while a workload runs in this process (<c>--profile W4</c>).
 /// </summary>
-public sealed class AllocationProfile : EventListener
+public static class AllocationProfile
 {
-    readonly ConcurrentDictionary<string, long> _bytes = new();
-    volatile bool _on;
-
-    /// <summary>Starts sampling.</summary>
-    public void Start() => _on = true;
-
-    /// <summary>Stops sampling; returns the sampled bytes per type, largest first.</summary>
-    public List<(string Type, long Bytes)> Stop()
-    {
-        _on = false;
-        return [.. _bytes.Select(p => (p.Key, p.Value)).OrderByDescending(p => p.Value)];
-    }
-
-    /// <inheritdoc/>
-    protected override void OnEventSourceCreated(EventSource eventSource)
-    {
-        if (eventSource.Name == "Microsoft-Windows-DotNETRuntime")
-            EnableEvents(eventSource, EventLevel.Verbose, (EventKeywords)0x1); // GC keyword
-    }
-
-    /// <inheritdoc/>
-    protected override void OnEventWritten(EventWrittenEventArgs eventData)
-    {
-        if (!_on || eventData.EventName?.StartsWith("GCAllocationTick", StringComparison.Ordinal) != true || eventData.Payload is null)
-            return;
-        int typeIndex = eventData.PayloadNames!.IndexOf("TypeName");
-        int amountIndex = eventData.PayloadNames.IndexOf("AllocationAmount64");
-        if (typeIndex < 0 || amountIndex < 0)
-            return;
-        var type = eventData.Payload[typeIndex] as string ?? "?";
-        long amount = Convert.ToInt64(eventData.Payload[amountIndex], System.Globalization.CultureInfo.InvariantCulture);
-        _bytes.AddOrUpdate(type, amount, (_, b) => b + amount);
-    }
-
     /// <summary>Runs the workload named <paramref name="name"/> (W4, W4-offloop, W5, W6) once for warm-up and once sampled; prints the top types.</summary>
     public static int Run(string name)
     {
-        using var profile = new AllocationProfile();
+        using var profile = new AllocationSampler();
         Func<Task<double>> body = name switch
         {
             "W4" => () => ScopeCost.StructuredAsync(1_000_000, deadline: true),
