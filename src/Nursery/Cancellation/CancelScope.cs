@@ -474,7 +474,7 @@ public sealed partial class CancelScope : IParkRegistration, ILoopTimer, IResume
     }
 
     static InvalidOperationException NullBody()
-        => new("The body given to CancelScope.RunAsync returned a null Task; return the Task of an async method.");
+        => NullTask.Returned("The body given to CancelScope.RunAsync");
 
     static void Rethrow(Exception? remaining, Exception? original)
     {

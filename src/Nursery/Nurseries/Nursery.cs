@@ -131,7 +131,7 @@ public sealed partial class Nursery : IParkWaiter
         Task? bodyTask = null;
         try
         {
-            bodyTask = body(nursery) ?? throw new InvalidOperationException("The body given to Nursery.RunAsync returned a null Task; return the Task of an async method.");
+            bodyTask = body(nursery) ?? throw NullTask.Returned("The body given to Nursery.RunAsync");
         }
         catch (Exception e)
         {

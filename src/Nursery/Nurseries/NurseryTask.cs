@@ -149,7 +149,7 @@ internal sealed class NurseryTask : TaskInfo, IThreadPoolWorkItem
                 Func<ValueTask> plainValueTask => plainValueTask().AsTask(),
                 Func<CancellationToken, ValueTask> valueTaskWithToken => valueTaskWithToken(((CancelScope)CancelState!).Token).AsTask(),
                 _ => throw new InvalidOperationException("unknown task body"),
-            } ?? throw new InvalidOperationException($"The function of task '{Name}' returned a null Task; return the Task of an async method.");
+            } ?? throw NullTask.Returned($"The function of task '{Name}'");
         }
         catch (Exception e)
         {
